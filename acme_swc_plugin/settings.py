@@ -1,0 +1,96 @@
+"""The plugin's settings: one section of ACME's `acme.ini`, `[plugin.swc]`.
+
+Each setting is declared once here, with its default and the sentence that documents
+it; `acme-swc init` writes the section from these declarations and the README's table
+is checked against them by a test. Operational choices (timeouts, delete behaviour)
+are settings, not new resource attributes.
+"""
+
+from __future__ import annotations
+
+import configparser
+from dataclasses import dataclass, fields
+
+SECTION = "plugin.swc"
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: str
+    doc: str
+
+
+DECLARED: tuple[Setting, ...] = (
+    Setting(
+        "targetTimeout",
+        "600",
+        "Seconds a target may stay silent after its operation was set before it becomes ERROR.",
+    ),
+    Setting(
+        "deleteSoftwareOnDelete",
+        "false",
+        "Delete the [software] a campaign created when the campaign is deleted.",
+    ),
+    Setting(
+        "checkConflicts",
+        "true",
+        "Reject a campaign that conflicts with an unfinished one (see the README's rule).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The values in force, with their types."""
+
+    target_timeout: float = 600.0
+    delete_software_on_delete: bool = False
+    check_conflicts: bool = True
+
+
+class SettingsError(ValueError):
+    """A value in the plugin's section cannot be used; the message names key and rule."""
+
+
+def read(parser: configparser.ConfigParser) -> Settings:
+    """Read `[plugin.swc]` from ACME's parsed configuration, falling back to defaults."""
+    section = parser[SECTION] if parser.has_section(SECTION) else {}
+    defaults = {s.key: s.default for s in DECLARED}
+
+    def value(key: str) -> str:
+        return str(section.get(key, defaults[key])).strip()
+
+    try:
+        timeout = float(value("targetTimeout"))
+    except ValueError:
+        raise SettingsError(f"[{SECTION}] targetTimeout must be a number of seconds") from None
+    if timeout <= 0:
+        raise SettingsError(f"[{SECTION}] targetTimeout must be greater than 0")
+
+    return Settings(
+        target_timeout=timeout,
+        delete_software_on_delete=_boolean("deleteSoftwareOnDelete", value),
+        check_conflicts=_boolean("checkConflicts", value),
+    )
+
+
+def _boolean(key: str, value) -> bool:
+    text = value(key).lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise SettingsError(f"[{SECTION}] {key} must be true or false, not {text!r}")
+
+
+def render_section() -> str:
+    """The `[plugin.swc]` section with every setting at its default, documented."""
+    lines = [f"[{SECTION}]"]
+    for setting in DECLARED:
+        lines.append(f"; {setting.doc} Default: {setting.default}")
+        lines.append(f"{setting.key}={setting.default}")
+    return "\n".join(lines) + "\n"
+
+
+assert len(DECLARED) == len(fields(Settings)), "every setting is declared and typed once"
