@@ -1,0 +1,41 @@
+"""Put the campaign types into a starting ACME, in the order ACME's start-up needs."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+from ..protocol import POLICY_FILES, Protocol, data_dir
+from .access import install_access
+from .check import SeamError
+from .types import register_types
+
+
+def check_policy_files(base_directory: str) -> None:
+    """The runtime directory's `init/` must hold this release's policy files.
+
+    ACME imports the `.ap` and `.ep` files from there; copies from another release of
+    the plugin would make ACME and the plugin disagree about the resource.
+
+    Raises:
+        SeamError: a file is missing or differs; the message says how to fix it.
+    """
+    runtime_init = Path(base_directory) / "init"
+    packaged = data_dir("init")
+    stale = [
+        name
+        for name in POLICY_FILES
+        if not (runtime_init / name).is_file()
+        or not filecmp.cmp(runtime_init / name, packaged / name, shallow=False)
+    ]
+    if stale:
+        raise SeamError(
+            f"the policy files {', '.join(stale)} in {runtime_init} are missing or from "
+            f"another release of acme-swc-plugin; run `acme-swc init {base_directory}`"
+        )
+
+
+def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None:
+    """Register both types and the access fixes; safe to call more than once."""
+    register_types(protocol, campaign_cls, announced_cls)
+    install_access(protocol)
