@@ -1,0 +1,262 @@
+"""The `acme-swc` command: lay out an ACME runtime directory and run ACME with the plugin.
+
+`acme-swc init DIR` writes the plugin module, the policy files and (if missing) an
+`acme.ini` into DIR; `acme-swc run` does that when needed and then runs ACME headless as
+a child process on 127.0.0.1 until Ctrl-C. ACME runs as a child rather than in this
+process because its start-up and shutdown are driven by process signals and `atexit`,
+and a child can be stopped exactly like a CSE started by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import acme_swc_plugin
+from acme_swc_plugin import layout
+
+DEFAULT_DIR = "acme-swc-cse"
+DEFAULT_PORT = 8080
+LOG_LEVELS = ("debug", "info", "warn", "error", "off")
+
+STARTED_LINE = "CSE started"
+"""What ACME prints on stdout once it is running, even when headless."""
+
+STOP_TIMEOUT = 30.0
+"""Seconds ACME may take to shut down after SIGINT before it is killed."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (default: `sys.argv[1:]`); return the exit status."""
+    args = _parser().parse_args(argv)
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="acme-swc",
+        description="Set up and run the ACME CSE with the <softwareCampaign> plugin.",
+    )
+    parser.add_argument("--version", action="version", version=acme_swc_plugin.__version__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init",
+        help="lay out or upgrade an ACME runtime directory",
+        description="Write plugins/swc.py, the policy files in init/ and, if missing, "
+        "acme.ini into DIR. Safe to repeat: an existing acme.ini keeps its settings and "
+        "only gains the [plugin.swc] section when it lacks one.",
+    )
+    init.add_argument("dir", type=Path, metavar="DIR", help="ACME runtime directory")
+    _add_cse_options(init, port_default=DEFAULT_PORT, db_default="memory")
+    init.set_defaults(handler=_init)
+
+    run = commands.add_parser(
+        "run",
+        help="run ACME headless with the plugin on 127.0.0.1 until Ctrl-C",
+        description="Lay out DIR if needed, then run ACME headless on 127.0.0.1. "
+        "--port and --db set up a new DIR and override an existing acme.ini.",
+    )
+    run.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(DEFAULT_DIR),
+        help=f"ACME runtime directory (default: ./{DEFAULT_DIR})",
+    )
+    _add_cse_options(run, port_default=None, db_default=None)
+    run.add_argument("--log-level", choices=LOG_LEVELS, help="override the configured log level")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def _add_cse_options(parser: argparse.ArgumentParser, port_default, db_default) -> None:
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=port_default,
+        help=f"HTTP port on 127.0.0.1 (default: {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--db",
+        choices=layout.DB_TYPES,
+        default=db_default,
+        help="database: memory (gone when the CSE stops, default) or tinydb (files in DIR/data)",
+    )
+
+
+def _init(args: argparse.Namespace) -> int:
+    had_ini = (args.dir / layout.ACME_INI).exists()
+    for change in layout.lay_out(args.dir, port=args.port, db=args.db):
+        print(change)
+    if had_ini and (args.port != DEFAULT_PORT or args.db != "memory"):
+        print("note: acme.ini already existed; --port and --db were not applied to it")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    base = args.dir.resolve()
+    overrides: list[str] = []
+    if (base / layout.ACME_INI).exists():
+        # The user's acme.ini stays as it is; explicit options win for this run only.
+        if args.port is not None:
+            overrides += ["--http-port", str(args.port)]
+            overrides += ["--http-address", f"http://127.0.0.1:{args.port}"]
+        if args.db is not None:
+            overrides += ["--db-type", args.db]
+    changes = layout.lay_out(base, port=args.port or DEFAULT_PORT, db=args.db or "memory")
+    for change in changes:
+        if change.action != "unchanged":
+            print(change)
+    if args.log_level:
+        overrides += ["--log-level", args.log_level]
+
+    endpoint = CSEEndpoint.from_ini(base / layout.ACME_INI, port=args.port)
+    print(f"Starting ACME in {base} ...", flush=True)
+    return _supervise(acme_command(base, *overrides), endpoint, base)
+
+
+class CSEEndpoint:
+    """Where a CSE laid out in a runtime directory answers, read from its `acme.ini`."""
+
+    def __init__(self, port: int, cse_id: str, cse_name: str, admin: str) -> None:
+        self.port, self.cse_id, self.cse_name, self.admin = port, cse_id, cse_name, admin
+
+    @classmethod
+    def from_ini(cls, path: Path, port: int | None = None) -> CSEEndpoint:
+        """Read port, CSE-ID, CSE name and admin originator; fall back to ACME's defaults."""
+        parser = configparser.ConfigParser(interpolation=configparser.ExtendedInterpolation())
+        parser.read(path, encoding="utf-8")
+
+        def get(*places: tuple[str, str], default: str) -> str:
+            for section, key in places:
+                try:
+                    return parser.get(section, key)
+                except (configparser.Error, ValueError):
+                    continue
+            return default
+
+        return cls(
+            port=port or int(get(("basic.config", "httpPort"), ("http", "port"), default="8080")),
+            cse_id=get(("basic.config", "cseID"), default="id-in").lstrip("/"),
+            cse_name=get(("basic.config", "cseName"), default="cse-in"),
+            admin=get(("basic.config", "adminID"), default="CAdmin"),
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def cse_url(self) -> str:
+        """The CSEBase, SP-relative: ACME's HTTP binding maps `/~/x` to the ID `/x`."""
+        return f"{self.base_url}/~/{self.cse_id}/{self.cse_name}"
+
+
+def acme_command(base_dir: Path, *acme_args: str) -> list[str]:
+    """The command that runs ACME headless on `base_dir` with this interpreter."""
+    return [sys.executable, "-m", "acmecse", "-dir", str(base_dir), "--headless", *acme_args]
+
+
+def child_environment() -> dict[str, str]:
+    """The environment for an ACME child: unbuffered, and able to import this package.
+
+    The folder holding `acme_swc_plugin` goes first on PYTHONPATH so that ACME loads the
+    same plugin code as the caller, also from a checkout that is not installed.
+    """
+    env = dict(os.environ)
+    package_parent = str(Path(acme_swc_plugin.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def restore_default_sigint() -> None:
+    """`preexec_fn` for an ACME child: make SIGINT stop it again.
+
+    A job started in the background from a non-interactive shell inherits an ignored
+    SIGINT, and Python then never raises KeyboardInterrupt, so ACME would not stop.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _supervise(command: list[str], endpoint: CSEEndpoint, base: Path) -> int:
+    """Run ACME, echo its output, announce it when ready, and stop it on SIGINT/SIGTERM.
+
+    ACME runs in its own process group so that a terminal's Ctrl-C reaches it once,
+    through us, as SIGINT. SIGTERM is forwarded as SIGINT too, because ACME has no
+    SIGTERM handler and would lose buffered TinyDB writes. A second signal, or a
+    shutdown slower than STOP_TIMEOUT, kills it. Returns ACME's exit status.
+    """
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=child_environment(),
+        preexec_fn=restore_default_sigint,
+        process_group=0,
+    )
+    ready = threading.Event()
+    threading.Thread(target=_echo, args=(child, ready), daemon=True).start()
+    signals_seen: list[int] = []
+
+    def forward(signum: int, _frame) -> None:
+        signals_seen.append(signum)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGINT if len(signals_seen) == 1 else signal.SIGKILL)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        status = _wait(child, ready, endpoint, base, signals_seen)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    if status < 0:
+        return 128 - status
+    if not ready.is_set() and not signals_seen:
+        print(f"ACME stopped during start-up; see the log in {base / 'logs'}", file=sys.stderr)
+        return status or 1
+    print(f"ACME stopped (exit status {status})", flush=True)
+    return status
+
+
+def _wait(child, ready, endpoint: CSEEndpoint, base: Path, signals_seen: list[int]) -> int:
+    announced = False
+    while child.poll() is None:
+        if signals_seen:
+            try:
+                return child.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                print(f"ACME did not stop within {STOP_TIMEOUT:.0f} s; killing it", file=sys.stderr)
+                os.kill(child.pid, signal.SIGKILL)
+                return child.wait()
+        if ready.wait(0.2) and not announced:
+            announced = True
+            print(
+                f"CSE ready: {endpoint.cse_url} (admin originator {endpoint.admin})\n"
+                f"Web UI:    {endpoint.base_url}/webui\n"
+                f"Logs:      {base / 'logs'}\n"
+                "Press Ctrl-C to stop.",
+                flush=True,
+            )
+    return child.wait()
+
+
+def _echo(child: subprocess.Popen, ready: threading.Event) -> None:
+    for raw in child.stdout:  # type: ignore[union-attr]
+        line = raw.decode(errors="replace")
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        if STARTED_LINE in line:
+            ready.set()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
