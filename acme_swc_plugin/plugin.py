@@ -1,25 +1,37 @@
-"""ACME plugin of the campaign side: registers `<softwareCampaign>` into a starting CSE.
+"""ACME plugin of the campaign side: `<softwareCampaign>` and its procedure in a CSE.
 
 ACME loads this class from the one-line module that `acme-swc init` writes into the
 runtime directory's `plugins/` folder. Start-up order matters (see ACME's
 `runtime/CSE.py`): `@configure` runs before ACME imports any resource policy, so the
-type registration happens there, after the self-check has accepted this ACME.
+type registration happens there, once the self-check has accepted this ACME; `@start`
+runs once storage, policies and the bootstrap resources are ready, so the campaign
+engine starts there and resumes the stored campaigns.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from acmecse.runtime.EventManager import EventData, eventHandler, eventManager, onEvent
 from acmecse.runtime.Logging import Logging as L
-from acmecse.runtime.PluginSupport import configure, plugin, start
+from acmecse.runtime.PluginSupport import configure, plugin, requires, restart, start, stop
 
 from . import settings as settings_module
 from .seam.check import SeamError, verify
 
 
+@eventHandler
 @plugin(property="softwareCampaign")
+@requires(dispatcher="acmecse.services.Dispatcher")
+@requires(storage="acmecse.runtime.Storage")
 class SoftwareCampaignPlugin:
-    """Registers the campaign types and holds the plugin's settings."""
+    """Registers the campaign types and runs the campaign engine."""
 
+    dispatcher: Any = None
+    storage: Any = None
     settings: settings_module.Settings | None = None
+    engine: Any = None
+    campaign_type: int = 0
 
     @configure
     def configure(self, configuration) -> None:
@@ -40,11 +52,49 @@ class SoftwareCampaignPlugin:
 
             check_policy_files(str(configuration.baseDirectory))
             SoftwareCampaign.settings = self.settings
-            install(load(), SoftwareCampaign, SoftwareCampaignAnnc)
+            protocol = load()
+            install(protocol, SoftwareCampaign, SoftwareCampaignAnnc)
+            self.campaign_type = protocol.campaign.code
         except (SeamError, settings_module.SettingsError) as e:
             L.logErr(f"acme-swc: the plugin cannot start: {e}")
             raise
 
     @start
     def start(self) -> None:
+        from .engine import CampaignEngine
+        from .resource import SoftwareCampaign
+
+        self.engine = CampaignEngine(
+            self.dispatcher, self.storage, self.settings, self.campaign_type
+        )
+        SoftwareCampaign.engine = self.engine
+        self.engine.start()
         L.isInfo and L.log(f"acme-swc: <softwareCampaign> enabled ({self.settings})")
+
+    @stop
+    def stop(self) -> None:
+        if self.engine:
+            self.engine.stop()
+
+    @restart
+    def restart(self) -> None:
+        """A CSE reset purged the storage: start over with an empty engine."""
+        self.stop()
+        self.start()
+
+    @onEvent(eventManager.createResource)
+    def _created(self, event: EventData) -> None:
+        if self.engine and event.payload.ty == self.campaign_type:
+            self.engine.campaign_created(event.payload.ri)
+
+    @onEvent(eventManager.updateResource)
+    def _updated(self, event: EventData) -> None:
+        """A request updated a campaign: a new definition may start a new run."""
+        if self.engine and event.payload.ty == self.campaign_type:
+            self.engine.rewrite(event.payload.ri)
+            self.engine.campaign_changed(event.payload.ri)
+
+    @onEvent(eventManager.changeResource)
+    def _changed(self, event: EventData) -> None:
+        if self.engine:
+            self.engine.subject_changed(event[1])

@@ -21,6 +21,8 @@ from . import checks
 from .core import conflict, targets
 from .core.errors import CampaignInputError
 from .core.ledger import TargetLedger
+from .engine import hidden
+from .engine.hidden import TARGET_KEYS, TRIGGERED
 from .protocol import load
 from .settings import Settings
 
@@ -31,11 +33,8 @@ DEFINITION = ("swvr", "swnm", "swur", "swtg", "swop", "swtc")
 """The attributes that define what a campaign does; locked until it has finished."""
 MANDATORY = ("swvr", "swnm", "swur", "swtg", "swop")
 UNFINISHED = (STATUS.NOT_YET_STARTED, STATUS.IN_PROGRESS)
-TARGET_KEYS = "__swcTargetKeys__"
-"""Hidden attribute: the targets with local ones replaced by their <node>'s `ri`, so
-that the conflict rule compares targets without retrieving other campaigns' nodes."""
-
-addToInternalAttributes(TARGET_KEYS)
+for _name in hidden.ALL:
+    addToInternalAttributes(_name)
 
 
 class SoftwareCampaign(AnnounceableResource):
@@ -43,6 +42,8 @@ class SoftwareCampaign(AnnounceableResource):
 
     settings: Settings = Settings()
     """Replaced by the plugin with the values of `[plugin.swc]`."""
+    engine: Any = None
+    """The plugin's `CampaignEngine`, once the CSE has started."""
 
     def activate(self, parentResource: Any, originator: str) -> None:  # noqa: N803
         super().activate(parentResource, originator)
@@ -86,9 +87,42 @@ class SoftwareCampaign(AnnounceableResource):
                 changes["swtc"] = criteria
             changes[TARGET_KEYS] = keys
             changes["agss"] = int(STATUS.NOT_YET_STARTED)
+            changes[TRIGGERED] = False
             changes["swlk"] = []
             changes["inss"] = TargetLedger(definition["swop"], definition["swtg"]).to_attribute()
+        elif self.engine and (status := self.engine.current_status(self.ri)):
+            # This copy was read before the run's latest changes; keep those.
+            for name in ("agss", "inss", "swlk"):
+                self.setAttribute(name, status[name])
         super().update(dct, originator, doValidateAttributes=False)
+
+    def deactivate(self, originator: str, parentResource: Any) -> None:  # noqa: N803
+        super().deactivate(originator, parentResource)
+        if self.engine:
+            self.engine.campaign_deleted(self)
+
+    def handleNotification(self, request: Any, originator: str) -> None:  # noqa: N802
+        """A NOTIFY for this campaign, from a `[software]` or a trigger subject."""
+        if self.engine:
+            self.engine.handle_notification(self.ri, request, originator)
+
+    def childAdded(self, childResource: Any, originator: str) -> None:  # noqa: N802, N803
+        super().childAdded(childResource, originator)
+        self._child_changed()
+
+    def childUpdated(self, childResource: Any, updatedAttributes: JSON, originator: str) -> None:  # noqa: N802, N803
+        super().childUpdated(childResource, updatedAttributes, originator)
+        self._child_changed()
+
+    def childRemoved(self, childResource: Any, originator: str) -> None:  # noqa: N802, N803
+        super().childRemoved(childResource, originator)
+        self._child_changed()
+
+    def _child_changed(self) -> None:
+        """A `<schedule>` may open a window now; a child's write may have hidden statuses."""
+        if self.engine:
+            self.engine.campaign_changed(self.ri)
+            self.engine.rewrite(self.ri)
 
     def _check_definition(self, definition: dict, originator: str, own_ri: str | None):
         """All checks of 10.2.28.3.1 beyond single attribute policies, on the attribute

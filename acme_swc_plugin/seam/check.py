@@ -28,6 +28,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.runtime.Importer", "Importer._enumValues"),
     ("acmecse.services.Validator", "Validator.getAllAttributePolicies"),
     ("acmecse.services.Dispatcher", "Dispatcher.processNotifyRequest"),
+    ("acmecse.services.Dispatcher", "Dispatcher._checkHybridID"),
     ("acmecse.resources.AnnounceableResource", "AnnounceableResource"),
     ("acmecse.resources.AnnouncedResource", "AnnouncedResource"),
 )

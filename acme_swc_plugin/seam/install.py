@@ -8,6 +8,7 @@ from pathlib import Path
 from ..protocol import POLICY_FILES, Protocol, data_dir
 from .access import install_access
 from .check import SeamError
+from .notify import route_notifications
 from .types import register_types
 
 
@@ -36,6 +37,7 @@ def check_policy_files(base_directory: str) -> None:
 
 
 def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None:
-    """Register both types and the access fixes; safe to call more than once."""
+    """Register both types, the access fixes and NOTIFY routing; safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
     install_access(protocol)
+    route_notifications(protocol.campaign.code)

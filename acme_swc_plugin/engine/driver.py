@@ -1,0 +1,129 @@
+"""ACME requests made for one target: the `[software]`, its subscription, the operation.
+
+Every request is made through the dispatcher with the campaign creator's identity, so
+ACME's access control on this CSE and on a registree CSE decides what a campaign may
+do (TS-0001 10.2.28.2 steps 5 and 6). A target on another CSE is addressed by its
+SP-relative ID and the dispatcher forwards the request. Failures are returned as a
+reason text, never raised: a failing target becomes ERROR and the others go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from acmecse.etc.Constants import RuntimeConstants as RC
+from acmecse.etc.IDUtils import localResourceID
+from acmecse.etc.ResponseStatusCodes import NOT_FOUND, ResponseException
+from acmecse.etc.Types import ResourceTypes
+
+from ..core._values import ACTIVATE, DEACTIVATE, INSTALL, UNINSTALL
+
+SOFTWARE_MGD = int(ResourceTypes.SWR)
+FLAG = {INSTALL: "in", UNINSTALL: "un", ACTIVATE: "act", DEACTIVATE: "dea"}
+"""The `[software]` attribute that starts each operation."""
+REPORT = {INSTALL: "ins", UNINSTALL: "ins", ACTIVATE: "acts", DEACTIVATE: "acts"}
+"""The `[software]` attribute that reports each operation's progress."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one request: the ID it produced, or why it failed."""
+
+    resource_id: str | None = None
+    error: str | None = None
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ResponseException):
+        return f"{error.rsc.name} ({int(error.rsc)}): {error.dbg}"
+    if isinstance(error, AttributeError):  # ACME's answer for an unreachable remote CSE
+        return "the CSE hosting the target is not reachable"
+    return f"{type(error).__name__}: {error}"
+
+
+def _global_id(resource_id: str, csi: str) -> str:
+    """The ID under which another CSE's resource is stored in the campaign (SP-relative)."""
+    if csi and csi != RC.cseCsi and not resource_id.startswith("/"):
+        return f"{csi}/{resource_id}"
+    return resource_id
+
+
+class TargetDriver:
+    """Makes the requests for the targets of campaign runs."""
+
+    def __init__(self, dispatcher: Any) -> None:
+        self.dispatcher = dispatcher
+
+    def create_software(self, parent: str, name: str, software: dict, originator: str) -> Outcome:
+        """Create `[software]` `name` under the `<node>` `parent` (10.2.28.2 step 5)."""
+        body = {"m2m:swr": {"mgd": SOFTWARE_MGD, "rn": name, **software}}
+        try:
+            _, ri, csi, _ = self.dispatcher.createResourceFromDict(
+                body, parent, ResourceTypes.MGMTOBJ, originator
+            )
+        except Exception as e:  # any failure is this target's ERROR, never the campaign's
+            return Outcome(error=f"[software] not created under {parent}: {_reason(e)}")
+        return Outcome(resource_id=_global_id(ri, csi))
+
+    def subscribe(self, software_id: str, operation: int, notify_id: str, originator: str):
+        """Subscribe the campaign to changes of the report attribute and to deletion."""
+        body = {
+            "m2m:sub": {
+                "nu": [notify_id],
+                "su": notify_id,
+                "nct": 1,
+                "enc": {"net": [1, 2], "atr": [REPORT[operation]]},
+            }
+        }
+        try:
+            _, ri, csi, _ = self.dispatcher.createResourceFromDict(
+                body, software_id, ResourceTypes.SUB, originator
+            )
+        except Exception as e:
+            return Outcome(error=f"subscription to {software_id} refused: {_reason(e)}")
+        return Outcome(resource_id=_global_id(ri, csi))
+
+    def subscribe_changes(self, resource_id: str, notify_id: str, originator: str) -> Outcome:
+        """Subscribe the campaign to every update of a remote trigger subject."""
+        body = {"m2m:sub": {"nu": [notify_id], "nct": 1, "enc": {"net": [1]}}}
+        try:
+            _, ri, csi, _ = self.dispatcher.createResourceFromDict(
+                body, resource_id, ResourceTypes.SUB, originator
+            )
+        except Exception as e:
+            return Outcome(error=f"subscription to {resource_id} refused: {_reason(e)}")
+        return Outcome(resource_id=_global_id(ri, csi))
+
+    def start_operation(self, software_id: str, operation: int, originator: str) -> Outcome:
+        """Set `in`, `un`, `act` or `dea` to true (10.2.28.2 step 6)."""
+        body = {"m2m:swr": {FLAG[operation]: True}}
+        try:
+            self.dispatcher.updateResourceFromDict(body, software_id, originator=originator)
+        except Exception as e:
+            return Outcome(error=f"{FLAG[operation]} not set on {software_id}: {_reason(e)}")
+        return Outcome(resource_id=software_id)
+
+    def read_software(self, software_id: str, originator: str) -> tuple[dict | None, str | None]:
+        """The `[software]`'s attributes, or None and why (`not found` when deleted)."""
+        try:
+            resource = self.dispatcher.retrieveResource(software_id, originator=originator)
+        except NOT_FOUND:
+            return None, "not found"
+        except Exception as e:
+            return None, _reason(e)
+        return resource.dict, None
+
+    def delete(self, resource_id: str, originator: str) -> str | None:
+        """Delete a resource the campaign created; return why it failed, or None."""
+        try:
+            self.dispatcher.deleteResource(resource_id, originator=originator)
+        except NOT_FOUND:
+            return None
+        except Exception as e:
+            return _reason(e)
+        return None
+
+    @staticmethod
+    def is_local(resource_id: str) -> bool:
+        return localResourceID(resource_id) is not None

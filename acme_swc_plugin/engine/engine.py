@@ -1,0 +1,437 @@
+"""The software management procedure of the Hosting CSE (TS-0001 10.2.28.1-10.2.28.2).
+
+One `CampaignEngine` runs every campaign of the CSE. A campaign waits (trigger
+criteria, schedule windows, see `gate`), then a run drives each target on a bounded
+pool of threads: create the `[software]`, subscribe to it, set the operation flag
+(see `driver`). Notifications from those subscriptions update the run's ledger; the
+`writer` mirrors the ledger into the campaign resource. A per-target deadline turns a
+silent target into ERROR, so no run stays IN_PROGRESS forever.
+
+Locking: each run has its own lock, held for every read or change of its ledger;
+notifications for one campaign arrive on many threads and none may be lost.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from acmecse.etc.Constants import RuntimeConstants as RC
+from acmecse.etc.ResponseStatusCodes import ORIGINATOR_HAS_NO_PRIVILEGE, ResponseException
+from acmecse.etc.Types import ResourceTypes
+from acmecse.helpers.BackgroundWorker import BackgroundWorkerPool
+from acmecse.runtime.Logging import Logging as L
+
+from ..core import status as rules
+from ..core._values import IN_PROGRESS, NOT_YET_STARTED, Operation, Status
+from ..core.ledger import TargetLedger
+from ..settings import Settings
+from .driver import TargetDriver
+from .gate import Gate
+from .hidden import RUN_NUMBER, SUBSCRIPTIONS, TARGET_KEYS, TRIGGER_SUBSCRIPTIONS, TRIGGERED
+from .runs import Run
+from .writer import StatusWriter
+
+
+class CampaignEngine:
+    """Starts, drives, resumes and stops the runs of all campaigns of this CSE."""
+
+    def __init__(self, dispatcher: Any, storage: Any, settings: Settings, campaign_type: int):
+        self.dispatcher = dispatcher
+        self.settings = settings
+        self.campaign_type = ResourceTypes(campaign_type)
+        self.driver = TargetDriver(dispatcher)
+        self.writer = StatusWriter(dispatcher, settings.status_write_interval, self._written)
+        self.gate = Gate(dispatcher, storage)
+        self.runs: dict[str, Run] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+        self._deadlines: list[tuple[float, str, int, str]] = []
+        self._retired: dict[str, set[str]] = {}
+        """Campaign -> subscriptions it deleted itself; their deletion notices are fine."""
+        self._pool: ThreadPoolExecutor | None = None
+        self._ticker = None
+
+    # Lifecycle
+
+    def start(self) -> None:
+        """Start the worker pool and the one-second ticker, then resume stored campaigns."""
+        self._pool = ThreadPoolExecutor(self.settings.parallel_targets, thread_name_prefix="swc")
+        self._ticker = BackgroundWorkerPool.newWorker(1.0, self._tick, name="swc_ticker")
+        self._ticker.start()
+        self.resume_all()
+
+    def stop(self) -> None:
+        """Stop all work of this process; stored campaigns resume at the next start."""
+        if self._ticker:
+            self._ticker.stop()
+        for run in list(self.runs.values()):
+            with run.lock:
+                run.cancelled = True
+        if self._pool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.runs.clear()
+        self._deadlines.clear()
+
+    def _submit(self, function, *args) -> None:
+        if self._pool is not None:
+            self._pool.submit(self._guarded, function, *args)
+
+    @staticmethod
+    def _guarded(function, *args) -> None:
+        try:
+            function(*args)
+        except Exception as e:  # a bug must not silently kill the pool's thread's work
+            L.logErr(f"acme-swc: {function.__name__} failed: {e}", exc=e)
+
+    def lock(self, campaign_ri: str) -> threading.RLock:
+        with self._guard:
+            return self._locks.setdefault(campaign_ri, threading.RLock())
+
+    # Entry points (events and resource hooks)
+
+    def campaign_created(self, campaign_ri: str) -> None:
+        """A campaign was created: consider starting it after the configured delay."""
+        BackgroundWorkerPool.newActor(
+            lambda: self._submit(self.consider, campaign_ri),
+            delay=self.settings.start_delay,
+            name=f"swc_start_{campaign_ri}",
+        ).start()
+
+    def campaign_changed(self, campaign_ri: str) -> None:
+        """A campaign or one of its `<schedule>`s changed: maybe it may start now."""
+        self._submit(self.consider, campaign_ri)
+
+    def subject_changed(self, subject_ri: str) -> None:
+        """A local resource changed: re-evaluate the campaigns that watch it."""
+        for campaign_ri in self.gate.watchers_of(subject_ri):
+            self._submit(self.consider, campaign_ri)
+
+    def current_status(self, campaign_ri: str) -> dict | None:
+        """The attributes the writer would write now, for a campaign with a run."""
+        run = self.runs.get(campaign_ri)
+        if run is None:
+            return None
+        with run.lock:
+            return StatusWriter.status_attributes(run)
+
+    def rewrite(self, campaign_ri: str) -> None:
+        """Someone else wrote the campaign: write the run's statuses again, to be sure."""
+        if (run := self.runs.get(campaign_ri)) is not None:
+            with run.lock:
+                run.force_write = True
+            self.writer.request(run)
+
+    def campaign_deleted(self, campaign: Any) -> None:
+        """Stop everything the campaign started (10.2.28.3.4); [software] as configured."""
+        self._retired.pop(campaign.ri, None)
+        with self.lock(campaign.ri):
+            run = self.runs.pop(campaign.ri, None)
+            if run:
+                with run.lock:
+                    run.cancelled = True
+        self.gate.unwatch(campaign.ri)
+
+        subscriptions = list(
+            (run.subscriptions if run else campaign.attribute(SUBSCRIPTIONS) or {}).values()
+        )
+        subscriptions += list((campaign.attribute(TRIGGER_SUBSCRIPTIONS) or {}).keys())
+        software = []
+        if self.settings.delete_software_on_delete:
+            software = run.ledger.software_links() if run else list(campaign.swlk or [])
+        originator = campaign.getOriginator()
+        self._submit(self._delete_all, subscriptions + software, originator)
+
+    def _delete_all(self, resource_ids: list[str], originator: str) -> None:
+        for resource_id in resource_ids:
+            if reason := self.driver.delete(resource_id, originator):
+                L.isDebug and L.logDebug(f"acme-swc: {resource_id} not deleted: {reason}")
+
+    # Starting
+
+    def consider(self, campaign_ri: str) -> None:
+        """Start the campaign if it waits and its trigger and schedule allow it now."""
+        with self.lock(campaign_ri):
+            if campaign_ri in self.runs:
+                return
+            try:
+                campaign = self.dispatcher.retrieveLocalResource(campaign_ri)
+            except ResponseException:
+                self.gate.unwatch(campaign_ri)
+                return
+            if campaign.agss != NOT_YET_STARTED:
+                return
+
+            if not campaign.attribute(TRIGGERED):
+                if not self.gate.criteria_hold(campaign):
+                    self.gate.watch(campaign, lambda sri: self._subscribe_trigger(campaign, sri))
+                    return
+                if campaign.swtc:
+                    campaign.setAttribute(TRIGGERED, True)
+                    campaign.dbUpdate()
+
+            if not self.gate.in_window(campaign_ri):
+                self.gate.hold(campaign_ri)
+                L.isDebug and L.logDebug(f"acme-swc: campaign {campaign_ri} waits for a window")
+                return
+            self.gate.unwatch(campaign_ri)
+            self._start(campaign)
+
+    def _subscribe_trigger(self, campaign: Any, sri: str) -> str | None:
+        outcome = self.driver.subscribe_changes(
+            sri, self._notify_id(campaign.ri), campaign.getOriginator()
+        )
+        if outcome.error:
+            L.logWarn(f"acme-swc: campaign {campaign.ri} cannot watch {sri}: {outcome.error}")
+        return outcome.resource_id
+
+    def _notify_id(self, campaign_ri: str) -> str:
+        return f"{RC.cseCsi}/{campaign_ri}"
+
+    def _start(self, campaign: Any) -> None:
+        """Begin a run over all targets (10.2.28.2 steps 4 to 6)."""
+        targets = list(campaign.swtg)
+        keys = campaign.attribute(TARGET_KEYS) or targets
+        run = Run(
+            ri=campaign.ri,
+            number=(campaign.attribute(RUN_NUMBER) or 0) + 1,
+            operation=campaign.swop,
+            originator=campaign.getOriginator(),
+            notify_id=self._notify_id(campaign.ri),
+            parents=dict(zip(targets, keys, strict=True)),
+            software={"vr": campaign.swvr, "swn": campaign.swnm, "url": campaign.swur},
+            ledger=TargetLedger(campaign.swop, targets),
+        )
+        self.runs[campaign.ri] = run
+        L.isInfo and L.log(
+            f"acme-swc: campaign {campaign.ri} started: {Operation(run.operation).name} "
+            f"{campaign.swnm} {campaign.swvr} on {len(targets)} targets (run {run.number})"
+        )
+        self.writer.request(run, now=True)
+
+        remote_triggers = list((campaign.attribute(TRIGGER_SUBSCRIPTIONS) or {}).keys())
+        if remote_triggers:
+            self._submit(self._delete_all, remote_triggers, run.originator)
+        for target in targets:
+            self._submit(self._drive, run, target)
+
+    def _drive(self, run: Run, target: str) -> None:
+        """Create, subscribe to and start the `[software]` of one target."""
+        if run.cancelled:
+            return
+        name = f"{run.ri}-{run.number}"
+        created = self.driver.create_software(
+            run.parents[target], name, run.software, run.originator
+        )
+        if created.error:
+            return self._fail(run, target, created.error)
+        with run.lock:
+            run.ledger.link(target, created.resource_id)
+        self.writer.request(run)
+        self._subscribe_and_start(run, target, created.resource_id)
+
+    def _subscribe_and_start(self, run: Run, target: str, software_id: str) -> None:
+        subscribed = self.driver.subscribe(
+            software_id, run.operation, run.notify_id, run.originator
+        )
+        if subscribed.error:
+            return self._fail(run, target, subscribed.error)
+        with run.lock:
+            if run.cancelled:
+                self.driver.delete(subscribed.resource_id, run.originator)
+                return
+            run.add_subscription(target, subscribed.resource_id)
+
+        started = self.driver.start_operation(software_id, run.operation, run.originator)
+        if started.error:
+            return self._fail(run, target, started.error)
+        self._set_deadline(run, target)
+
+    # Progress
+
+    def handle_notification(self, campaign_ri: str, request: Any, originator: str) -> None:
+        """A NOTIFY addressed to the campaign: a `[software]` or a trigger subject changed.
+
+        Raises:
+            ORIGINATOR_HAS_NO_PRIVILEGE: the notification names no subscription of this
+                campaign, or comes from another CSE than the subscription's; nothing
+                changes.
+        """
+        notification = (request.pc or {}).get("m2m:sgn") or {}
+        if notification.get("vrq"):
+            return  # verification of a subscription the campaign is creating
+        subscription = self._local_form(notification.get("sur") or "")
+
+        run = self.runs.get(campaign_ri)
+        target = run.by_subscription.get(subscription) if run else None
+        if target is not None and self._sent_by_host(run.subscriptions[target], originator):
+            return self._software_changed(run, target, notification)
+
+        if subscription in (self._trigger_subscriptions(campaign_ri) or {}):
+            self._submit(self.consider, campaign_ri)
+            return
+        if subscription in self._retired.get(campaign_ri, ()):
+            return  # deletion notice of a subscription the campaign removed itself
+        raise ORIGINATOR_HAS_NO_PRIVILEGE(
+            f"{subscription or 'a notification without sur'} from {originator} is not a "
+            f"subscription of campaign {campaign_ri}"
+        )
+
+    @staticmethod
+    def _local_form(resource_id: str) -> str:
+        prefix = f"{RC.cseCsi}/"
+        return resource_id[len(prefix) :] if resource_id.startswith(prefix) else resource_id
+
+    @staticmethod
+    def _sent_by_host(subscription_id: str, originator: str) -> bool:
+        """A subscription on another CSE notifies from that CSE; a local one from here."""
+        if subscription_id.startswith("/"):
+            host = "/" + subscription_id.split("/")[1]
+            return originator == host or originator.startswith(f"{host}/")
+        return not originator.startswith("/") or originator.startswith(RC.cseCsi)
+
+    def _trigger_subscriptions(self, campaign_ri: str) -> dict | None:
+        try:
+            campaign = self.dispatcher.retrieveLocalResource(campaign_ri)
+        except ResponseException:
+            return None
+        return campaign.attribute(TRIGGER_SUBSCRIPTIONS)
+
+    def _software_changed(self, run: Run, target: str, notification: dict) -> None:
+        event = notification.get("nev") or {}
+        with run.lock:
+            if notification.get("sud"):
+                changed = run.ledger.mark_error(target, "its subscription was deleted")
+            elif event.get("net") == 2:
+                changed = run.ledger.mark_error(target, "its [software] was deleted")
+            else:
+                representation = event.get("rep") or {}
+                software = representation.get("m2m:swr", representation)
+                status = rules.status_from_software(
+                    run.operation, software.get("ins"), software.get("acts")
+                )
+                software_id = run.ledger.entry(target).software_id
+                changed = software_id is not None and run.ledger.apply(software_id, status)
+            if changed:
+                L.isDebug and L.logDebug(
+                    f"acme-swc: campaign {run.ri} target {target}: "
+                    f"{Status(run.ledger.entry(target).status).name}"
+                )
+                self._changed(run, target)
+
+    def _fail(self, run: Run, target: str, reason: str) -> None:
+        with run.lock:
+            if run.ledger.mark_error(target, reason):
+                L.isDebug and L.logDebug(f"acme-swc: campaign {run.ri} target {target}: {reason}")
+                self._changed(run, target)
+
+    def _changed(self, run: Run, target: str) -> None:
+        """After a target's status changed (caller holds the run's lock)."""
+        if rules.is_terminal(run.ledger.entry(target).status):
+            self._retire_subscription(run, target)
+        self.writer.request(run, now=rules.is_terminal(run.ledger.aggregate()))
+
+    def _retire_subscription(self, run: Run, target: str) -> None:
+        subscription = run.drop_subscription(target)
+        if subscription is not None:
+            self._retired.setdefault(run.ri, set()).add(subscription)
+            self._submit(self._delete_all, [subscription], run.originator)
+
+    def _written(self, run: Run) -> None:
+        """After each write (caller holds the run's lock): end the run once terminal."""
+        aggregated = run.ledger.aggregate()
+        if run.finished or not rules.is_terminal(aggregated):
+            return
+        run.finished = True
+        self.runs.pop(run.ri, None)
+        counts = ", ".join(f"{s.name} {n}" for s, n in run.ledger.counts().items() if n)
+        L.isInfo and L.log(f"acme-swc: campaign {run.ri} ended {Status(aggregated).name}: {counts}")
+
+    # Deadlines and windows
+
+    def _set_deadline(self, run: Run, target: str) -> None:
+        deadline = time.time() + self.settings.target_timeout
+        with self._guard:
+            heapq.heappush(self._deadlines, (deadline, run.ri, run.number, target))
+
+    def _tick(self) -> bool:
+        """Every second: expire silent targets, and start campaigns whose window opened."""
+        now = time.time()
+        expired = []
+        with self._guard:
+            while self._deadlines and self._deadlines[0][0] <= now:
+                expired.append(heapq.heappop(self._deadlines))
+        for _, campaign_ri, number, target in expired:
+            run = self.runs.get(campaign_ri)
+            if run is not None and run.number == number:
+                reason = f"no answer within targetTimeout ({self.settings.target_timeout:g} s)"
+                self._fail(run, target, reason)
+        for campaign_ri in self.gate.held():
+            if self.gate.in_window(campaign_ri):
+                self._submit(self.consider, campaign_ri)
+        return True
+
+    # Restart
+
+    def resume_all(self) -> None:
+        """Pick up every stored campaign: waiting ones wait again, running ones go on."""
+        for campaign in self.dispatcher.retrieveResourcesByType(self.campaign_type):
+            if campaign.agss == NOT_YET_STARTED:
+                self._submit(self.consider, campaign.ri)
+            elif campaign.agss == IN_PROGRESS:
+                self._resume(campaign)
+
+    def _resume(self, campaign: Any) -> None:
+        try:
+            ledger = TargetLedger.from_attribute(campaign.swop, campaign.inss or [])
+        except ValueError as e:
+            L.logErr(
+                f"acme-swc: campaign {campaign.ri} cannot resume, its statuses are damaged: {e}"
+            )
+            return
+        targets = list(campaign.swtg)
+        keys = campaign.attribute(TARGET_KEYS) or targets
+        run = Run(
+            ri=campaign.ri,
+            number=campaign.attribute(RUN_NUMBER) or 1,
+            operation=campaign.swop,
+            originator=campaign.getOriginator(),
+            notify_id=self._notify_id(campaign.ri),
+            parents=dict(zip(targets, keys, strict=True)),
+            software={"vr": campaign.swvr, "swn": campaign.swnm, "url": campaign.swur},
+            ledger=ledger,
+        )
+        for target, subscription in (campaign.attribute(SUBSCRIPTIONS) or {}).items():
+            run.add_subscription(target, subscription)
+        self.runs[campaign.ri] = run
+        unfinished = ledger.unfinished()
+        L.isInfo and L.log(
+            f"acme-swc: campaign {campaign.ri} resumed: {len(unfinished)} targets open"
+        )
+        for target in unfinished:
+            self._submit(self._resume_target, run, target)
+        if not unfinished:
+            self.writer.request(run, now=True)
+
+    def _resume_target(self, run: Run, target: str) -> None:
+        """Go on with a target after a restart, catching up on what happened meanwhile."""
+        software_id = run.ledger.entry(target).software_id
+        if software_id is None:
+            return self._drive(run, target)
+        if target not in run.subscriptions:
+            return self._subscribe_and_start(run, target, software_id)
+
+        software, reason = self.driver.read_software(software_id, run.originator)
+        if software is None and reason == "not found":
+            return self._fail(run, target, "its [software] was deleted while the CSE was down")
+        if software is not None:
+            status = rules.status_from_software(
+                run.operation, software.get("ins"), software.get("acts")
+            )
+            with run.lock:
+                if run.ledger.apply(software_id, status):
+                    self._changed(run, target)
+        self._set_deadline(run, target)

@@ -1,0 +1,54 @@
+"""The in-memory state of one campaign run, shared by the engine's parts.
+
+While a run is under way its `TargetLedger` is the truth about every target; the
+campaign resource is a copy of it that the status writer refreshes. All fields are
+read and changed only while holding `lock`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from ..core.ledger import TargetLedger
+
+
+@dataclass
+class Run:
+    """One execution of a campaign's operation over all its targets."""
+
+    ri: str
+    """The campaign's resource ID on this CSE."""
+    number: int
+    """Counts the runs of this campaign; names the `[software]` it creates."""
+    operation: int
+    originator: str
+    """The campaign's creator: every target operation is made with this identity."""
+    notify_id: str
+    """The campaign's SP-relative ID, the notification target of its subscriptions."""
+    parents: dict[str, str]
+    """Target -> ID of the `<node>` to create the `[software]` under."""
+    software: dict[str, str]
+    """`[software]` attributes copied from the campaign: `vr`, `swn`, `url`."""
+    ledger: TargetLedger
+    subscriptions: dict[str, str] = field(default_factory=dict)
+    """Target -> ID of the subscription on its `[software]` (SP-relative when remote)."""
+    by_subscription: dict[str, str] = field(default_factory=dict)
+    """The reverse of `subscriptions`, to find the target of a notification."""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    cancelled: bool = False
+    flush_pending: bool = False
+    force_write: bool = False
+    """Write even an unchanged ledger: someone else wrote the campaign meanwhile."""
+    finished: bool = False
+
+    def add_subscription(self, target: str, subscription_id: str) -> None:
+        self.subscriptions[target] = subscription_id
+        self.by_subscription[subscription_id] = target
+
+    def drop_subscription(self, target: str) -> str | None:
+        """Forget `target`'s subscription; return its ID for deletion, if it had one."""
+        subscription_id = self.subscriptions.pop(target, None)
+        if subscription_id is not None:
+            self.by_subscription.pop(subscription_id, None)
+        return subscription_id

@@ -1,0 +1,91 @@
+"""Write a run's statuses into its campaign resource, coalescing bursts of changes.
+
+A campaign over thousands of targets receives thousands of notifications; writing the
+whole resource for each would make a run quadratic. Changes mark the run dirty and one
+write, a short interval later, carries all of them. The aggregated status changing
+(IN_PROGRESS at the start, the terminal status at the end) is written at once.
+
+A write re-reads the campaign from storage, never reuses an old copy, and goes through
+ACME's resource update so that the campaign's own subscribers are notified
+(TS-0001 10.2.28.2 step 8) and an announced copy is kept in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from acmecse.etc.ResponseStatusCodes import ResponseException
+from acmecse.helpers.BackgroundWorker import BackgroundWorkerPool
+from acmecse.resources.AnnounceableResource import AnnounceableResource
+from acmecse.runtime.EventManager import EventData, eventManager
+from acmecse.runtime.Logging import Logging as L
+
+from ..core._values import IN_PROGRESS, NOT_YET_STARTED
+from .hidden import RUN_NUMBER, SUBSCRIPTIONS
+from .runs import Run
+
+
+class StatusWriter:
+    """Coalesces a run's changes into few writes of its campaign resource."""
+
+    def __init__(self, dispatcher: Any, interval: float, on_written: Callable[[Run], None]):
+        self.dispatcher = dispatcher
+        self.interval = interval
+        self.on_written = on_written
+        """Called after every successful write, still holding the run's lock."""
+
+    def request(self, run: Run, now: bool = False) -> None:
+        """Ask for a write of `run`: at once, or after the interval with later changes."""
+        if now:
+            self.flush(run)
+            return
+        with run.lock:
+            if run.flush_pending:
+                return
+            run.flush_pending = True
+        BackgroundWorkerPool.newActor(
+            self.flush, delay=self.interval, name=f"swc_write_{run.ri}", data=run
+        ).start()
+
+    def flush(self, run: Run = None, _data: Run | None = None) -> None:
+        """Write the run's current statuses if they changed since the last write."""
+        run = run or _data
+        with run.lock:
+            run.flush_pending = False
+            if run.cancelled or not (run.ledger.dirty or run.force_write):
+                return
+            run.force_write = False
+            version = run.ledger.version
+            try:
+                campaign = self.dispatcher.retrieveLocalResource(run.ri)
+            except ResponseException:
+                return  # deleted meanwhile; its deactivation cancels the run
+            changes = self.status_attributes(run)
+            try:
+                AnnounceableResource.update(
+                    campaign,
+                    {campaign.typeShortname: changes},
+                    originator=None,
+                    doValidateAttributes=False,
+                )
+                eventManager.changeResource(EventData(payload=(campaign, campaign.ri)))
+            except ResponseException as e:
+                L.logWarn(f"acme-swc: status of campaign {run.ri} not written: {e.dbg}")
+                return
+            run.ledger.mark_written(version)
+            self.on_written(run)
+
+    @staticmethod
+    def status_attributes(run: Run) -> dict:
+        """The campaign attributes that mirror the run: statuses, links, subscriptions."""
+        aggregated = run.ledger.aggregate()
+        if aggregated == NOT_YET_STARTED and not run.finished:
+            aggregated = IN_PROGRESS  # started, though no target has its [software] yet
+        return {
+            "agss": int(aggregated),
+            "inss": run.ledger.to_attribute(),
+            "swlk": run.ledger.software_links(),
+            SUBSCRIPTIONS: dict(run.subscriptions),
+            RUN_NUMBER: run.number,
+        }
