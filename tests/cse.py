@@ -67,7 +67,8 @@ class CSEProcess:
     Options: `db` (`memory` or `tinydb`), `cse_type` (`IN`, or `MN` registering to the
     IN-CSE on `registrar_port`), `upper_tester` (ACME's `/__ut__` endpoint, needed for
     `reset()`), and `settings`, a dict of section -> {key: value} merged into the
-    `acme.ini` written at the first `start()`. The port is chosen free unless given.
+    `acme.ini` written at the first `start()`, and `agent`, which adds the simulated
+    device agent's plugin. The port is chosen free unless given.
     """
 
     def __init__(
@@ -80,6 +81,7 @@ class CSEProcess:
         upper_tester: bool = False,
         settings: dict[str, dict[str, object]] | None = None,
         port: int | None = None,
+        agent: bool = False,
     ) -> None:
         self.base_dir = Path(base_dir)
         self.db = db
@@ -87,6 +89,7 @@ class CSEProcess:
         self.registrar_port = registrar_port
         self.upper_tester = upper_tester
         self.settings = settings or {}
+        self.agent = agent
         self.port = port or free_port()
         self.cse_id, self.cse_name = _IDENTITIES[cse_type]
         self.client = OneM2MClient(self.base_url, cse_path=self.cse_path)
@@ -136,6 +139,7 @@ class CSEProcess:
             registrar_port=self.registrar_port,
             upper_tester=self.upper_tester,
             extra=self.settings,
+            agent=self.agent,
         )
         self._output_start = self.output_path.stat().st_size if self.output_path.exists() else 0
         with self.output_path.open("ab") as output:

@@ -303,6 +303,9 @@ class CampaignEngine:
     def _software_changed(self, run: Run, target: str, notification: dict) -> None:
         event = notification.get("nev") or {}
         with run.lock:
+            # A deleted [software] or subscription takes the subscription with it; deleting
+            # it ourselves as well would race with ACME's own removal.
+            gone = notification.get("sud") or event.get("net") == 2
             if notification.get("sud"):
                 changed = run.ledger.mark_error(target, "its subscription was deleted")
             elif event.get("net") == 2:
@@ -320,7 +323,7 @@ class CampaignEngine:
                     f"acme-swc: campaign {run.ri} target {target}: "
                     f"{Status(run.ledger.entry(target).status).name}"
                 )
-                self._changed(run, target)
+                self._changed(run, target, delete_subscription=not gone)
 
     def _fail(self, run: Run, target: str, reason: str) -> None:
         with run.lock:
@@ -328,17 +331,19 @@ class CampaignEngine:
                 L.isDebug and L.logDebug(f"acme-swc: campaign {run.ri} target {target}: {reason}")
                 self._changed(run, target)
 
-    def _changed(self, run: Run, target: str) -> None:
+    def _changed(self, run: Run, target: str, delete_subscription: bool = True) -> None:
         """After a target's status changed (caller holds the run's lock)."""
         if rules.is_terminal(run.ledger.entry(target).status):
-            self._retire_subscription(run, target)
+            self._retire_subscription(run, target, delete_subscription)
         self.writer.request(run, now=rules.is_terminal(run.ledger.aggregate()))
 
-    def _retire_subscription(self, run: Run, target: str) -> None:
+    def _retire_subscription(self, run: Run, target: str, delete: bool) -> None:
+        """A terminal target needs no more notifications: drop (and delete) its subscription."""
         subscription = run.drop_subscription(target)
         if subscription is not None:
             self._retired.setdefault(run.ri, set()).add(subscription)
-            self._submit(self._delete_all, [subscription], run.originator)
+            if delete:
+                self._submit(self._delete_all, [subscription], run.originator)
 
     def _written(self, run: Run) -> None:
         """After each write (caller holds the run's lock): end the run once terminal."""
