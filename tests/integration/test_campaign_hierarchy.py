@@ -96,3 +96,46 @@ def test_a_restarted_hosting_cse_goes_on_with_the_targets_it_had_not_started(
     rsc, uris = hosting.client.discover(hosting.cse_path, ADMIN, {"ty": 13})
     assert rsc == 2000
     assert len(uris) == 12  # one [software] per target, none created twice
+
+
+def test_a_trigger_subject_on_the_registree_starts_the_campaign_when_it_changes(
+    cse_factory,
+) -> None:
+    infrastructure, middle = hierarchy(cse_factory)
+    ae = register_ae(infrastructure)
+    nodes = make_nodes(infrastructure, 1, [ae])
+    flag = remote_flag(middle, readers=[f"/id-in/{ae}", ae])
+    criterion = {"sri": flag, "evc": {"sbjt": "mni", "optr": 5, "thld": 100}}
+    path = create_campaign(infrastructure, ae, campaign_body(nodes, swtc=[criterion]))
+
+    time.sleep(2)
+    assert campaign(infrastructure, path, ae)["agss"] == STATUS.NOT_YET_STARTED
+
+    rsc, body = middle.client.update(f"/~{flag}", {"m2m:cnt": {"mni": 200}}, ADMIN)
+    assert rsc == 2004, body
+    assert wait_finished(infrastructure, path, ae)["agss"] == STATUS.INSTALLED
+
+
+def remote_flag(host: CSEProcess, readers: list[str]) -> str:
+    """A `<container>` on `host` that `readers` may read; return its SP-relative ID."""
+    rsc, body = host.client.create(
+        host.cse_path,
+        1,
+        {
+            "m2m:acp": {
+                "rn": "acpFlagReaders",
+                "pv": {"acr": [{"acor": readers, "acop": 63}]},
+                "pvs": {"acr": [{"acor": [ADMIN], "acop": 63}]},
+            }
+        },
+        ADMIN,
+    )
+    assert rsc == 2001, body
+    rsc, body = host.client.create(
+        host.cse_path,
+        3,
+        {"m2m:cnt": {"mni": 1, "acpi": [f"{host.cse_name}/acpFlagReaders"]}},
+        ADMIN,
+    )
+    assert rsc == 2001, body
+    return f"{host.csi}/{body['m2m:cnt']['ri']}"

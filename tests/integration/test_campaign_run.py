@@ -216,3 +216,18 @@ def subscriptions_of(cse: CSEProcess, swri: str) -> list[str]:
     rsc, uris = cse.client.discover(sp(cse, swri), ADMIN, {"ty": 23})
     assert rsc == 2000
     return uris
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_many_targets_finishing_at_once_are_all_counted(hosting: CSEProcess, attempt) -> None:
+    ae = register_ae(hosting)
+    labels = [["swcsim:delay=0"] + (["swcsim:fail"] if i % 3 == 0 else []) for i in range(60)]
+    nodes = make_nodes(hosting, 60, [ae], labels=labels)
+    path = create_campaign(hosting, ae, campaign_body(nodes))
+
+    done = wait_finished(hosting, path, ae, timeout=60)
+
+    expected = [STATUS.ERROR if i % 3 == 0 else STATUS.INSTALLED for i in range(60)]
+    assert statuses(done) == expected
+    assert done["agss"] == STATUS.ERROR
+    assert len(done["swlk"]) == 60
