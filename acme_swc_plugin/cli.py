@@ -88,11 +88,17 @@ def _add_cse_options(parser: argparse.ArgumentParser, port_default, db_default) 
         default=db_default,
         help="database: memory (gone when the CSE stops, default) or tinydb (files in DIR/data)",
     )
+    parser.add_argument(
+        "--agent",
+        action="store_true",
+        help="also load the simulated device agent (plugins/swcagent.py), so that the "
+        "[software] of this CSE's <node>s move; delete that file to unload it again",
+    )
 
 
 def _init(args: argparse.Namespace) -> int:
     had_ini = (args.dir / layout.ACME_INI).exists()
-    for change in layout.lay_out(args.dir, port=args.port, db=args.db):
+    for change in layout.lay_out(args.dir, port=args.port, db=args.db, agent=args.agent):
         print(change)
     if had_ini and (args.port != DEFAULT_PORT or args.db != "memory"):
         print("note: acme.ini already existed; --port and --db were not applied to it")
@@ -109,7 +115,9 @@ def _run(args: argparse.Namespace) -> int:
             overrides += ["--http-address", f"http://127.0.0.1:{args.port}"]
         if args.db is not None:
             overrides += ["--db-type", args.db]
-    changes = layout.lay_out(base, port=args.port or DEFAULT_PORT, db=args.db or "memory")
+    changes = layout.lay_out(
+        base, port=args.port or DEFAULT_PORT, db=args.db or "memory", agent=args.agent
+    )
     for change in changes:
         if change.action != "unchanged":
             print(change)

@@ -84,6 +84,15 @@ def test_init_lays_out_plugin_policies_and_loopback_config(tmp_path: Path) -> No
     assert "created" in result.stdout
 
 
+def test_init_with_agent_adds_the_device_agent_plugin(tmp_path: Path) -> None:
+    result = init(str(tmp_path), "--agent")
+
+    assert result.returncode == 0, result.stderr
+    agent_module = (tmp_path / "plugins" / "swcagent.py").read_text()
+    assert "from acme_swc_plugin.agent.plugin import DeviceAgentPlugin" in agent_module
+    assert (tmp_path / "plugins" / "swc.py").exists()
+
+
 def test_init_twice_changes_nothing(tmp_path: Path) -> None:
     assert init(str(tmp_path)).returncode == 0
     before = snapshot(tmp_path)
