@@ -14,7 +14,7 @@ from typing import Any
 
 from acmecse.etc.Constants import RuntimeConstants as RC
 from acmecse.etc.IDUtils import localResourceID
-from acmecse.etc.ResponseStatusCodes import NOT_FOUND, ResponseException
+from acmecse.etc.ResponseStatusCodes import CONFLICT, NOT_FOUND, ResponseException
 from acmecse.etc.Types import ResourceTypes
 
 from ..core._values import ACTIVATE, DEACTIVATE, INSTALL, UNINSTALL
@@ -62,9 +62,25 @@ class TargetDriver:
             _, ri, csi, _ = self.dispatcher.createResourceFromDict(
                 body, parent, ResourceTypes.MGMTOBJ, originator
             )
+        except CONFLICT as e:
+            # Created before a restart but not yet recorded: take the same one over.
+            if (existing := self._local_child(parent, name)) is not None:
+                return Outcome(resource_id=existing)
+            return Outcome(error=f"[software] not created under {parent}: {_reason(e)}")
         except Exception as e:  # any failure is this target's ERROR, never the campaign's
             return Outcome(error=f"[software] not created under {parent}: {_reason(e)}")
         return Outcome(resource_id=_global_id(ri, csi))
+
+    def _local_child(self, parent: str, name: str) -> str | None:
+        """The `ri` of the local `[software]` `name` under `parent`, or None."""
+        if localResourceID(parent) is None:
+            return None  # a registree's structured path is not known here
+        try:
+            node = self.dispatcher.retrieveResource(parent)
+            child = self.dispatcher.retrieveResource(f"{node.getSrn()}/{name}")
+        except ResponseException:
+            return None
+        return child.ri if child.ty == ResourceTypes.MGMTOBJ else None
 
     def subscribe(self, software_id: str, operation: int, notify_id: str, originator: str):
         """Subscribe the campaign to changes of the report attribute and to deletion."""

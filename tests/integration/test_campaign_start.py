@@ -18,6 +18,7 @@ from fleet import (
     make_nodes,
     raise_flag,
     register_ae,
+    sp,
     statuses,
     wait_finished,
 )
@@ -149,3 +150,23 @@ def test_a_window_closing_does_not_interrupt_work_under_way(hosting: CSEProcess)
 
     assert schedule
     assert wait_finished(hosting, path, ae)["agss"] == STATUS.INSTALLED
+
+
+def test_a_software_of_the_run_that_exists_already_is_taken_over_not_duplicated(
+    hosting: CSEProcess,
+) -> None:
+    """What a restart between creating a target's [software] and recording it leaves."""
+    ae = register_ae(hosting)
+    nodes = make_nodes(hosting, 1, [ae])
+    flag = make_flag(hosting, ae)
+    path = create_campaign(hosting, ae, campaign_body(nodes, swtc=[flag_criterion(flag)]))
+    ri = campaign(hosting, path, ae)["ri"]
+    body = {"mgd": 1002, "rn": f"{ri}-1", "vr": "1.0", "swn": "app", "url": "http://127.0.0.1/a"}
+    rsc, created = hosting.client.create(sp(hosting, nodes[0]), 13, {"m2m:swr": body}, ae)
+    assert rsc == 2001, created
+
+    raise_flag(hosting, flag, ae)
+
+    done = wait_finished(hosting, path, ae)
+    assert done["agss"] == STATUS.INSTALLED
+    assert done["swlk"] == [created["m2m:swr"]["ri"]]
