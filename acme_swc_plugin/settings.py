@@ -37,6 +37,26 @@ DECLARED: tuple[Setting, ...] = (
         "true",
         "Reject a campaign that conflicts with an unfinished one (see the README's rule).",
     ),
+    Setting(
+        "agentMode",
+        "simulate",
+        "How the device agent carries out [software] operations; only simulate exists so far.",
+    ),
+    Setting(
+        "agentDelay",
+        "1.0",
+        "Seconds the simulated device agent takes for one operation.",
+    ),
+    Setting(
+        "agentFailureRate",
+        "0.0",
+        "Share of simulated operations that fail, from 0 to 1.",
+    ),
+    Setting(
+        "agentSeed",
+        "",
+        "Integer that makes the simulated outcomes reproducible; empty for fresh randomness.",
+    ),
 )
 
 
@@ -47,6 +67,10 @@ class Settings:
     target_timeout: float = 600.0
     delete_software_on_delete: bool = False
     check_conflicts: bool = True
+    agent_mode: str = "simulate"
+    agent_delay: float = 1.0
+    agent_failure_rate: float = 0.0
+    agent_seed: int | None = None
 
 
 class SettingsError(ValueError):
@@ -72,6 +96,7 @@ def read(parser: configparser.ConfigParser) -> Settings:
         target_timeout=timeout,
         delete_software_on_delete=_boolean("deleteSoftwareOnDelete", value),
         check_conflicts=_boolean("checkConflicts", value),
+        **_agent_settings(value),
     )
 
 
@@ -82,6 +107,48 @@ def _boolean(key: str, value) -> bool:
     if text in ("false", "no", "off", "0"):
         return False
     raise SettingsError(f"[{SECTION}] {key} must be true or false, not {text!r}")
+
+
+AGENT_MODES = ("simulate",)
+"""Modes the device agent accepts; `real` (download, check, install) is not built yet."""
+
+
+def _agent_settings(value) -> dict[str, object]:
+    mode = value("agentMode")
+    if mode not in AGENT_MODES:
+        later = " (the real mode is not available yet)" if mode == "real" else ""
+        raise SettingsError(
+            f"[{SECTION}] agentMode must be one of {', '.join(AGENT_MODES)}, not {mode!r}{later}"
+        )
+
+    try:
+        delay = float(value("agentDelay"))
+    except ValueError:
+        raise SettingsError(f"[{SECTION}] agentDelay must be a number of seconds") from None
+    if not 0 <= delay < float("inf"):
+        raise SettingsError(f"[{SECTION}] agentDelay must be 0 or more seconds")
+
+    try:
+        rate = float(value("agentFailureRate"))
+    except ValueError:
+        raise SettingsError(f"[{SECTION}] agentFailureRate must be a number") from None
+    if not 0 <= rate <= 1:
+        raise SettingsError(f"[{SECTION}] agentFailureRate must be between 0 and 1")
+
+    seed_text = value("agentSeed")
+    try:
+        seed = int(seed_text) if seed_text else None
+    except ValueError:
+        raise SettingsError(
+            f"[{SECTION}] agentSeed must be an integer, or empty for fresh randomness"
+        ) from None
+
+    return {
+        "agent_mode": mode,
+        "agent_delay": delay,
+        "agent_failure_rate": rate,
+        "agent_seed": seed,
+    }
 
 
 def render_section() -> str:
