@@ -128,6 +128,8 @@ class SoftwareCampaign(AnnounceableResource):
         """All checks of 10.2.28.3.1 beyond single attribute policies, on the attribute
         values `definition`; return the trigger criteria with converted thresholds and
         the target keys (local targets as their <node>'s `ri`)."""
+        if isinstance(definition["swop"], bool):  # ACME's enum check takes true for 1
+            raise BAD_REQUEST("softwareOperation must be a number, not a boolean")
         try:
             targets.check_targets(definition["swtg"])
             targets.check_software_url(definition["swur"])

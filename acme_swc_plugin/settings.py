@@ -38,6 +38,22 @@ DECLARED: tuple[Setting, ...] = (
         "Reject a campaign that conflicts with an unfinished one (see the README's rule).",
     ),
     Setting(
+        "startDelay",
+        "0",
+        "Seconds between CREATE and the start of a campaign without trigger criteria, "
+        "e.g. to add <schedule> children first.",
+    ),
+    Setting(
+        "parallelTargets",
+        "8",
+        "Targets whose [software] is being created, subscribed and started at the same time.",
+    ),
+    Setting(
+        "statusWriteInterval",
+        "0.5",
+        "Seconds over which status changes are collected into one write of the campaign.",
+    ),
+    Setting(
         "agentMode",
         "simulate",
         "How the device agent carries out [software] operations; only simulate exists so far.",
@@ -67,6 +83,9 @@ class Settings:
     target_timeout: float = 600.0
     delete_software_on_delete: bool = False
     check_conflicts: bool = True
+    start_delay: float = 0.0
+    parallel_targets: int = 8
+    status_write_interval: float = 0.5
     agent_mode: str = "simulate"
     agent_delay: float = 1.0
     agent_failure_rate: float = 0.0
@@ -96,8 +115,23 @@ def read(parser: configparser.ConfigParser) -> Settings:
         target_timeout=timeout,
         delete_software_on_delete=_boolean("deleteSoftwareOnDelete", value),
         check_conflicts=_boolean("checkConflicts", value),
+        start_delay=_number("startDelay", value, minimum=0.0),
+        parallel_targets=int(_number("parallelTargets", value, minimum=1, integer=True)),
+        status_write_interval=_number("statusWriteInterval", value, minimum=0.0),
         **_agent_settings(value),
     )
+
+
+def _number(key: str, value, minimum: float, integer: bool = False) -> float:
+    text = value(key)
+    try:
+        number = int(text) if integer else float(text)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise SettingsError(f"[{SECTION}] {key} must be {kind}, not {text!r}") from None
+    if number < minimum:
+        raise SettingsError(f"[{SECTION}] {key} must be at least {minimum:g}")
+    return number
 
 
 def _boolean(key: str, value) -> bool:

@@ -50,6 +50,8 @@ class CampaignEngine:
         self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
         self._deadlines: list[tuple[float, str, int, str]] = []
+        self._delayed: dict[str, float] = {}
+        """Campaign -> when `startDelay` after its CREATE ends."""
         self._retired: dict[str, set[str]] = {}
         """Campaign -> subscriptions it deleted itself; their deletion notices are fine."""
         self._pool: ThreadPoolExecutor | None = None
@@ -69,6 +71,7 @@ class CampaignEngine:
         if self._ticker:
             self._ticker.stop()
         for run in list(self.runs.values()):
+            self.writer.flush(run)  # changes still waiting for a coalesced write
             with run.lock:
                 run.cancelled = True
         if self._pool:
@@ -95,11 +98,12 @@ class CampaignEngine:
 
     def campaign_created(self, campaign_ri: str) -> None:
         """A campaign was created: consider starting it after the configured delay."""
-        BackgroundWorkerPool.newActor(
-            lambda: self._submit(self.consider, campaign_ri),
-            delay=self.settings.start_delay,
-            name=f"swc_start_{campaign_ri}",
-        ).start()
+        if self.settings.start_delay <= 0:
+            self._submit(self.consider, campaign_ri)
+            return
+        # The ticker starts it: ACME's one-shot workers can fire early under load.
+        with self._guard:
+            self._delayed[campaign_ri] = time.time() + self.settings.start_delay
 
     def campaign_changed(self, campaign_ri: str) -> None:
         """A campaign or one of its `<schedule>`s changed: maybe it may start now."""
@@ -363,7 +367,8 @@ class CampaignEngine:
             heapq.heappush(self._deadlines, (deadline, run.ri, run.number, target))
 
     def _tick(self) -> bool:
-        """Every second: expire silent targets, and start campaigns whose window opened."""
+        """Every second: expire silent targets, start campaigns whose `startDelay` ended
+        or whose window opened."""
         now = time.time()
         expired = []
         with self._guard:
@@ -374,9 +379,12 @@ class CampaignEngine:
             if run is not None and run.number == number:
                 reason = f"no answer within targetTimeout ({self.settings.target_timeout:g} s)"
                 self._fail(run, target, reason)
-        for campaign_ri in self.gate.held():
-            if self.gate.in_window(campaign_ri):
-                self._submit(self.consider, campaign_ri)
+        with self._guard:
+            due = [ri for ri, when in self._delayed.items() if when <= now]
+            for campaign_ri in due:
+                del self._delayed[campaign_ri]
+        for campaign_ri in due + [ri for ri in self.gate.held() if self.gate.in_window(ri)]:
+            self._submit(self.consider, campaign_ri)
         return True
 
     # Restart

@@ -9,6 +9,7 @@ from ..protocol import POLICY_FILES, Protocol, data_dir
 from .access import install_access
 from .check import SeamError
 from .notify import route_notifications
+from .shutdown import complete_shutdown_on_exit
 from .types import register_types
 
 
@@ -37,7 +38,9 @@ def check_policy_files(base_directory: str) -> None:
 
 
 def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None:
-    """Register both types, the access fixes and NOTIFY routing; safe to call twice."""
+    """Register both types, the access fixes, NOTIFY routing and the shutdown fix;
+    safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
     install_access(protocol)
     route_notifications(protocol.campaign.code)
+    complete_shutdown_on_exit()

@@ -258,6 +258,7 @@ GARBAGE = {
     "swop a string": {"swop": "INSTALL"},
     "swop a list": {"swop": [1]},
     "swop a float": {"swop": 1.5},
+    "swop a boolean": {"swop": True},
     "unknown attribute": {"swxx": 1},
 }
 
@@ -270,6 +271,14 @@ def test_malformed_attributes_get_a_client_error_with_dbg(scene: Scene, garbage:
     rsc, answer = scene.create(body)
 
     assert 4000 <= rsc < 5000, f"{rsc} {answer}"
+    assert answer.get("m2m:dbg"), answer
+
+
+@pytest.mark.parametrize("content", ["text", 7, ["swvr"]])
+def test_a_campaign_that_is_not_a_json_object_gets_a_client_error(scene: Scene, content) -> None:
+    rsc, answer = scene.create({"m2m:swc": content})
+
+    assert rsc == 4000, f"{rsc} {answer}"
     assert answer.get("m2m:dbg"), answer
 
 
