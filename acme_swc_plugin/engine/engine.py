@@ -268,6 +268,7 @@ class CampaignEngine:
         if notification.get("vrq"):
             return  # verification of a subscription the campaign is creating
         subscription = self._local_form(notification.get("sur") or "")
+        L.isDebug and L.logDebug(f"acme-swc: NOTIFY {subscription} from {originator}")
 
         run = self.runs.get(campaign_ri)
         target = run.by_subscription.get(subscription) if run else None
@@ -291,11 +292,11 @@ class CampaignEngine:
 
     @staticmethod
     def _sent_by_host(subscription_id: str, originator: str) -> bool:
-        """A subscription on another CSE notifies from that CSE; a local one from here."""
+        """Whether `originator` is the CSE hosting the subscription: a registree's
+        CSE-ID for one on a registree, this CSE's own CSE-ID for a local one."""
         if subscription_id.startswith("/"):
-            host = "/" + subscription_id.split("/")[1]
-            return originator == host or originator.startswith(f"{host}/")
-        return not originator.startswith("/") or originator.startswith(RC.cseCsi)
+            return originator == "/" + subscription_id.split("/")[1]
+        return originator == RC.cseCsi
 
     def _trigger_subscriptions(self, campaign_ri: str) -> dict | None:
         try:

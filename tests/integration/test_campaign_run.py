@@ -231,3 +231,46 @@ def test_many_targets_finishing_at_once_are_all_counted(hosting: CSEProcess, att
     assert statuses(done) == expected
     assert done["agss"] == STATUS.ERROR
     assert len(done["swlk"]) == 60
+
+
+def test_a_notify_not_from_the_campaigns_subscription_changes_nothing(
+    hosting: CSEProcess,
+) -> None:
+    ae = register_ae(hosting)
+    nodes = make_nodes(hosting, 1, [ae], labels=[["swcsim:silent"]])
+    path = create_campaign(hosting, ae, campaign_body(nodes))
+    swri = wait_until(lambda: campaign(hosting, path, ae)["inss"][0].get("swri"), 10)
+    real_subscription = wait_until(lambda: subscriptions_of(hosting, swri), 10)[0]
+
+    failure = {"m2m:swr": {"ins": {"acn": "install", "sus": 2}}}
+    forgeries = [
+        ("/id-in/subForged", ae),  # a subscription the campaign never made
+        (f"/id-in/{real_subscription.split('/')[-1]}", ae),  # the real one, wrong sender
+        (f"/id-in/{real_subscription.split('/')[-1]}", "/id-mn"),  # the real one, another CSE
+    ]
+    for subscription, sender in forgeries:
+        notification = {"m2m:sgn": {"nev": {"net": 1, "rep": failure}, "sur": subscription}}
+        rsc, answer = hosting.client.request("POST", path, sender, body=notification)
+        assert rsc == 4103, answer
+        assert answer.get("m2m:dbg")
+
+    time.sleep(1)
+    current = campaign(hosting, path, ae)
+    assert statuses(current) == [STATUS.IN_PROGRESS]
+    assert current["agss"] == STATUS.IN_PROGRESS
+
+
+def test_delete_removes_the_software_too_when_configured(cse_factory) -> None:
+    settings = {"plugin.swc": {**SETTINGS["plugin.swc"], "deleteSoftwareOnDelete": "true"}}
+    cse = cse_factory(settings=settings, agent=True)
+    ae = register_ae(cse)
+    nodes = make_nodes(cse, 2, [ae])
+    path = create_campaign(cse, ae, campaign_body(nodes))
+    links = wait_finished(cse, path, ae)["swlk"]
+
+    rsc, _ = cse.client.delete(path, ae)
+    assert rsc == 2002
+
+    wait_until(
+        lambda: all(cse.client.retrieve(sp(cse, link), ADMIN)[0] == 4004 for link in links), 10
+    )
