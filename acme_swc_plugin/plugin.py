@@ -63,16 +63,21 @@ class SoftwareCampaignPlugin:
     def start(self) -> None:
         from .engine import CampaignEngine
         from .resource import SoftwareCampaign
+        from .seam import notify
 
         self.engine = CampaignEngine(
             self.dispatcher, self.storage, self.settings, self.campaign_type
         )
         SoftwareCampaign.engine = self.engine
+        notify.set_receiver(self.engine)
         self.engine.start()
         L.isInfo and L.log(f"acme-swc: <softwareCampaign> enabled ({self.settings})")
 
     @stop
     def stop(self) -> None:
+        from .seam import notify
+
+        notify.set_receiver(None)
         if self.engine:
             self.engine.stop()
 

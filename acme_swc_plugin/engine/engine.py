@@ -47,6 +47,8 @@ class CampaignEngine:
         self.writer = StatusWriter(dispatcher, settings.status_write_interval, self._written)
         self.gate = Gate(dispatcher, storage)
         self.runs: dict[str, Run] = {}
+        self.known: set[str] = set()
+        """The `ri` of every campaign on this CSE, to route NOTIFYs without reading them."""
         self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
         self._deadlines: list[tuple[float, str, int, str]] = []
@@ -77,6 +79,7 @@ class CampaignEngine:
         if self._pool:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self.runs.clear()
+        self.known.clear()
         self._deadlines.clear()
 
     def _submit(self, function, *args) -> None:
@@ -96,8 +99,12 @@ class CampaignEngine:
 
     # Entry points (events and resource hooks)
 
+    def is_campaign(self, resource_id: str) -> bool:
+        return resource_id in self.known
+
     def campaign_created(self, campaign_ri: str) -> None:
         """A campaign was created: consider starting it after the configured delay."""
+        self.known.add(campaign_ri)
         if self.settings.start_delay <= 0:
             self._submit(self.consider, campaign_ri)
             return
@@ -132,6 +139,7 @@ class CampaignEngine:
     def campaign_deleted(self, campaign: Any) -> None:
         """Stop everything the campaign started (10.2.28.3.4); [software] as configured."""
         self._retired.pop(campaign.ri, None)
+        self.known.discard(campaign.ri)
         with self.lock(campaign.ri):
             run = self.runs.pop(campaign.ri, None)
             if run:
@@ -393,6 +401,7 @@ class CampaignEngine:
     def resume_all(self) -> None:
         """Pick up every stored campaign: waiting ones wait again, running ones go on."""
         for campaign in self.dispatcher.retrieveResourcesByType(self.campaign_type):
+            self.known.add(campaign.ri)
             if campaign.agss == NOT_YET_STARTED:
                 self._submit(self.consider, campaign.ri)
             elif campaign.agss == IN_PROGRESS:

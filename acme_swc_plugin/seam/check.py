@@ -29,6 +29,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.services.Validator", "Validator.getAllAttributePolicies"),
     ("acmecse.services.Dispatcher", "Dispatcher.processNotifyRequest"),
     ("acmecse.services.Dispatcher", "Dispatcher._checkHybridID"),
+    ("acmecse.services.Dispatcher", "Dispatcher.notifyLocalResource"),
     ("acmecse.runtime.CSE", "_shutdown"),
     ("acmecse.resources.AnnounceableResource", "AnnounceableResource"),
     ("acmecse.resources.AnnouncedResource", "AnnouncedResource"),

@@ -42,5 +42,5 @@ def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None
     safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
     install_access(protocol)
-    route_notifications(protocol.campaign.code)
+    route_notifications()
     complete_shutdown_on_exit()

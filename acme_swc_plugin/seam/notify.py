@@ -1,51 +1,103 @@
-"""Deliver NOTIFY requests from other CSEs to campaigns.
+"""Deliver NOTIFY requests addressed to campaigns straight to the campaign engine.
 
 A campaign subscribes to the `[software]` it creates, with itself (its SP-relative ID)
-as notification target. ACME hands a NOTIFY from its own subscriptions straight to the
-resource's `handleNotification()`, but a NOTIFY arriving from a registree CSE goes
-through `Dispatcher.processNotifyRequest`, which accepts only a few built-in target
-types and answers "Unsupported resource type" for anything else. This wrapper routes
-a NOTIFY whose target is a campaign to that campaign; every other NOTIFY keeps ACME's
+as notification target. ACME delivers such a NOTIFY on one of two paths, and neither
+suits a campaign:
+
+- from another CSE, `Dispatcher.processNotifyRequest` accepts only a few built-in
+  target types and answers "Unsupported resource type" for anything else;
+- from this CSE's own subscriptions, `Dispatcher.notifyLocalResource` loads the whole
+  target resource for every notification; a campaign with thousands of targets would
+  be read and copied once per notification, which makes a run quadratic.
+
+Both wrappers ask the receiver (the campaign engine) whether the target is a
+campaign and, if so, hand the notification to it without loading the resource; the
+engine checks the subscription and the sender itself. Every other NOTIFY keeps ACME's
 path unchanged.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from acmecse.etc.IDUtils import localResourceID
+from acmecse.etc.Constants import RuntimeConstants as RC
+from acmecse.etc.DateUtils import getResourceDate
+from acmecse.etc.IDUtils import isStructured, localResourceID
 from acmecse.etc.ResponseStatusCodes import ResponseException, ResponseStatusCode
-from acmecse.etc.Types import Result
+from acmecse.etc.Types import CSERequest, Operation, Result
 from acmecse.services.Dispatcher import Dispatcher
 
 
-def _campaign_target(dispatcher: Any, request: Any, id: str | None, campaign_code: int):
-    """The campaign a NOTIFY request is addressed to, or None for any other target."""
-    if not isinstance(request.pc, dict) or "m2m:sgn" not in request.pc:
+class Receiver(Protocol):
+    def is_campaign(self, resource_id: str) -> bool: ...
+
+    def handle_notification(self, campaign_ri: str, request: Any, originator: str) -> None: ...
+
+
+_receiver: Receiver | None = None
+
+
+def set_receiver(receiver: Receiver | None) -> None:
+    """Name the engine that receives campaign NOTIFYs (None while there is none)."""
+    global _receiver
+    _receiver = receiver
+
+
+def _campaign_ri(dispatcher: Any, request: Any, id: str | None) -> str | None:
+    """The `ri` of the campaign a NOTIFY request is addressed to, or None."""
+    if _receiver is None or not isinstance(request.pc, dict) or "m2m:sgn" not in request.pc:
         return None
     if localResourceID(request.id) is None:
         return None
     _, resource_id = dispatcher._checkHybridID(request, id)
-    try:
-        target = dispatcher.retrieveResource(resource_id)
+    if not resource_id:
+        return None
+    if _receiver.is_campaign(resource_id):
+        return resource_id
+    if not isStructured(resource_id):
+        return None
+    try:  # a structured ID: rare, since campaigns subscribe with their unstructured ID
+        ri = dispatcher.retrieveResource(resource_id).ri
     except ResponseException:
         return None
-    return target if target.ty == campaign_code else None
+    return ri if _receiver.is_campaign(ri) else None
 
 
-def route_notifications(campaign_code: int) -> None:
-    """Wrap `Dispatcher.processNotifyRequest` once so that campaigns receive NOTIFYs."""
-    original = Dispatcher.processNotifyRequest
-    if getattr(original, "_swc_wrapped", False):
+def route_notifications() -> None:
+    """Wrap both of ACME's NOTIFY entry points once."""
+    process = Dispatcher.processNotifyRequest
+    if getattr(process, "_swc_wrapped", False):
         return
 
     def processNotifyRequest(self, request, originator, id=None):  # noqa: N802 - ACME's name
-        campaign = _campaign_target(self, request, id, campaign_code)
-        if campaign is None:
-            return original(self, request, originator, id)
-        campaign.handleNotification(request, originator)
+        campaign_ri = _campaign_ri(self, request, id)
+        if campaign_ri is None:
+            return process(self, request, originator, id)
+        _receiver.handle_notification(campaign_ri, request, originator)
         return Result(rsc=ResponseStatusCode.OK)
 
-    processNotifyRequest._swc_wrapped = True  # type: ignore[attr-defined]
-    processNotifyRequest.__doc__ = original.__doc__
+    notify_local = Dispatcher.notifyLocalResource
+
+    def notifyLocalResource(self, ri, originator, content):  # noqa: N802 - ACME's name
+        if _receiver is None or not _receiver.is_campaign(ri):
+            return notify_local(self, ri, originator, content)
+        request = CSERequest(
+            to=ri,
+            id=ri,
+            op=Operation.NOTIFY,
+            originator=originator,
+            ot=getResourceDate(),
+            rvi=RC.releaseVersion,
+            pc=content,
+        )
+        _receiver.handle_notification(ri, request, originator)
+        return Result(rsc=ResponseStatusCode.OK)
+
+    for wrapper, original in (
+        (processNotifyRequest, process),
+        (notifyLocalResource, notify_local),
+    ):
+        wrapper._swc_wrapped = True  # type: ignore[attr-defined]
+        wrapper.__doc__ = original.__doc__
     Dispatcher.processNotifyRequest = processNotifyRequest
+    Dispatcher.notifyLocalResource = notifyLocalResource
