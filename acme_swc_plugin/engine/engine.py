@@ -283,11 +283,11 @@ class CampaignEngine:
         if target is not None and self._sent_by_host(run.subscriptions[target], originator):
             return self._software_changed(run, target, notification)
 
+        if subscription in self._retired.get(campaign_ri, ()):
+            return  # deletion notice of a subscription the campaign removed itself
         if subscription in (self._trigger_subscriptions(campaign_ri) or {}):
             self._submit(self.consider, campaign_ri)
             return
-        if subscription in self._retired.get(campaign_ri, ()):
-            return  # deletion notice of a subscription the campaign removed itself
         raise ORIGINATOR_HAS_NO_PRIVILEGE(
             f"{subscription or 'a notification without sur'} from {originator} is not a "
             f"subscription of campaign {campaign_ri}"
