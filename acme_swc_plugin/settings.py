@@ -56,7 +56,8 @@ DECLARED: tuple[Setting, ...] = (
     Setting(
         "agentMode",
         "simulate",
-        "How the device agent carries out [software] operations; only simulate exists so far.",
+        "How the device agent carries out [software] operations: simulate, or real "
+        "(download, check and unpack packages into agentPackagesDir).",
     ),
     Setting(
         "agentDelay",
@@ -72,6 +73,32 @@ DECLARED: tuple[Setting, ...] = (
         "agentSeed",
         "",
         "Integer that makes the simulated outcomes reproducible; empty for fresh randomness.",
+    ),
+    Setting(
+        "agentPackagesDir",
+        "packages",
+        "Real agent: folder of the installed packages, relative to ACME's runtime directory; "
+        "{node} in it stands for the <node>'s resource name.",
+    ),
+    Setting(
+        "agentDownloadTimeout",
+        "60",
+        "Real agent: seconds a package download may take, from connecting to the last byte.",
+    ),
+    Setting(
+        "agentMaxDownloadBytes",
+        "104857600",
+        "Real agent: largest package download accepted, in bytes.",
+    ),
+    Setting(
+        "agentMaxUnpackedBytes",
+        "1073741824",
+        "Real agent: largest total size of a package's unpacked files, in bytes.",
+    ),
+    Setting(
+        "agentWorkers",
+        "4",
+        "Real agent: operations (downloads, unpacking) carried out at the same time.",
     ),
 )
 
@@ -90,6 +117,11 @@ class Settings:
     agent_delay: float = 1.0
     agent_failure_rate: float = 0.0
     agent_seed: int | None = None
+    agent_packages_dir: str = "packages"
+    agent_download_timeout: float = 60.0
+    agent_max_download_bytes: int = 104857600
+    agent_max_unpacked_bytes: int = 1073741824
+    agent_workers: int = 4
 
 
 class SettingsError(ValueError):
@@ -143,16 +175,15 @@ def _boolean(key: str, value) -> bool:
     raise SettingsError(f"[{SECTION}] {key} must be true or false, not {text!r}")
 
 
-AGENT_MODES = ("simulate",)
-"""Modes the device agent accepts; `real` (download, check, install) is not built yet."""
+AGENT_MODES = ("simulate", "real")
+"""Modes the device agent accepts: simulated devices, or real downloads and installs."""
 
 
 def _agent_settings(value) -> dict[str, object]:
     mode = value("agentMode")
     if mode not in AGENT_MODES:
-        later = " (the real mode is not available yet)" if mode == "real" else ""
         raise SettingsError(
-            f"[{SECTION}] agentMode must be one of {', '.join(AGENT_MODES)}, not {mode!r}{later}"
+            f"[{SECTION}] agentMode must be one of {', '.join(AGENT_MODES)}, not {mode!r}"
         )
 
     try:
@@ -182,6 +213,34 @@ def _agent_settings(value) -> dict[str, object]:
         "agent_delay": delay,
         "agent_failure_rate": rate,
         "agent_seed": seed,
+        **_real_agent_settings(value),
+    }
+
+
+def _real_agent_settings(value) -> dict[str, object]:
+    folder = value("agentPackagesDir")
+    if not folder:
+        raise SettingsError(f"[{SECTION}] agentPackagesDir must name a folder")
+    try:
+        folder.format(node="node")
+    except (KeyError, IndexError, ValueError):
+        raise SettingsError(
+            f"[{SECTION}] agentPackagesDir may contain {{node}} and no other braces, not {folder!r}"
+        ) from None
+
+    timeout = _number("agentDownloadTimeout", value, minimum=0.0)
+    if not 0 < timeout < float("inf"):
+        raise SettingsError(f"[{SECTION}] agentDownloadTimeout must be more than 0 seconds")
+    return {
+        "agent_packages_dir": folder,
+        "agent_download_timeout": timeout,
+        "agent_max_download_bytes": int(
+            _number("agentMaxDownloadBytes", value, minimum=1, integer=True)
+        ),
+        "agent_max_unpacked_bytes": int(
+            _number("agentMaxUnpackedBytes", value, minimum=1, integer=True)
+        ),
+        "agent_workers": int(_number("agentWorkers", value, minimum=1, integer=True)),
     }
 
 

@@ -65,6 +65,14 @@ class SoftwareStore:
             return None
         return list(node.lbl or [])
 
+    def node_name(self, software: Resource) -> str | None:
+        """The resource name (`rn`) of the `<node>` hosting `software`; None when it is gone."""
+        try:
+            node = self._storage.retrieveResource(ri=software.pi)
+        except NOT_FOUND:
+            return None
+        return node.rn
+
     def with_pending_operation(self) -> list[str]:
         """Resource IDs of the stored `[software]` with a trigger flag set."""
         found = self._storage.searchByFragment(

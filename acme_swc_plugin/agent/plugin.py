@@ -4,7 +4,8 @@ ACME's `[software]` is passive: setting `in`, `un`, `act` or `dea` changes nothi
 else, and its `ins`/`acts` can only be written from inside the CSE that hosts it. This
 plugin, loaded on that CSE (the campaign's Hosting CSE or a registree MN-CSE, with or
 without the campaign plugin), watches UPDATEs of local `[software]` and reports the
-operations through a simulated device (see `runner` and `simulator`).
+operations: through a simulated device (`agentMode=simulate`, see `runner` and
+`simulator`) or by really installing packages (`agentMode=real`, see `real`).
 
 ACME loads this class from the one-line module `plugins/swcagent.py` of the runtime
 directory, which `layout.lay_out(..., agent=True)` writes.
@@ -12,6 +13,7 @@ directory, which `layout.lay_out(..., agent=True)` writes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from acmecse.runtime.EventManager import EventData, eventHandler, eventManager, onEvent
@@ -20,6 +22,7 @@ from acmecse.runtime.PluginSupport import configure, plugin, requires, restart, 
 
 from .. import settings as settings_module
 from .adapter import SoftwareStore, is_software
+from .real import RealAgent
 from .runner import SimulatedAgent
 
 if TYPE_CHECKING:
@@ -30,13 +33,15 @@ if TYPE_CHECKING:
 @plugin(property="softwareAgent")
 @requires(storage="acmecse.runtime.Storage")
 class DeviceAgentPlugin:
-    """Runs the simulated device agent for the `[software]` stored on this CSE."""
+    """Runs the device agent (simulated or real) for the `[software]` stored on this CSE."""
 
     storage: Storage | None = None
     """ACME's storage, injected once the plugins are resolved (None in `@configure`)."""
 
     settings: settings_module.Settings | None = None
-    agent: SimulatedAgent | None = None
+    base_dir: Path | None = None
+    """ACME's runtime directory, where a relative `agentPackagesDir` starts."""
+    agent: SimulatedAgent | RealAgent | None = None
 
     @configure
     def configure(self, configuration) -> None:
@@ -51,13 +56,24 @@ class DeviceAgentPlugin:
         except settings_module.SettingsError as e:
             L.logErr(f"acme-swc agent: the plugin cannot start: {e}")
             raise
+        self.base_dir = Path(configuration.baseDirectory or ".").resolve()
 
     @start
     def start(self) -> None:
         """Start accepting operations, and take up those a stored `[software]` asks for."""
-        self.agent = SimulatedAgent(SoftwareStore(self.storage), self.settings)
-        self.agent.start()
         s = self.settings
+        store = SoftwareStore(self.storage)
+        if s.agent_mode == "real":
+            self.agent = RealAgent(store, s, self.base_dir)
+            self.agent.start()
+            L.isInfo and L.log(
+                f"acme-swc agent: real devices enabled (packages in "
+                f"{self.base_dir / s.agent_packages_dir}, {s.agent_workers} workers)"
+            )
+            return
+
+        self.agent = SimulatedAgent(store, s)
+        self.agent.start()
         L.isInfo and L.log(
             f"acme-swc agent: simulated devices enabled (delay {s.agent_delay:g} s, "
             f"failure rate {s.agent_failure_rate:g}, seed {s.agent_seed})"

@@ -44,7 +44,6 @@ def test_values_are_read_with_their_types() -> None:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("agentMode", "real", "not available yet"),
         ("agentMode", "dream", "agentMode must be one of simulate"),
         ("agentDelay", "soon", "agentDelay must be a number"),
         ("agentDelay", "-1", "agentDelay must be 0 or more"),
