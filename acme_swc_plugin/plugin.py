@@ -24,11 +24,13 @@ from .seam.check import SeamError, verify
 @plugin(property="softwareCampaign")
 @requires(dispatcher="acmecse.services.Dispatcher")
 @requires(storage="acmecse.runtime.Storage")
+@requires(remoteCSEManager="acmecse.plugins.services.RemoteCSEManager", required=False)
 class SoftwareCampaignPlugin:
     """Registers the campaign types and runs the campaign engine."""
 
     dispatcher: Any = None
     storage: Any = None
+    remoteCSEManager: Any = None  # noqa: N815 - the name ACME injects
     settings: settings_module.Settings | None = None
     engine: Any = None
     campaign_type: int = 0
@@ -61,17 +63,25 @@ class SoftwareCampaignPlugin:
 
     @start
     def start(self) -> None:
+        from . import webui
         from .engine import CampaignEngine
         from .resource import SoftwareCampaign
         from .seam import notify
 
         self.engine = CampaignEngine(
-            self.dispatcher, self.storage, self.settings, self.campaign_type
+            self.dispatcher, self.storage, self.settings, self.campaign_type, self._registered
         )
         SoftwareCampaign.engine = self.engine
         notify.set_receiver(self.engine)
         self.engine.start()
+        webui.install()
         L.isInfo and L.log(f"acme-swc: <softwareCampaign> enabled ({self.settings})")
+
+    def _registered(self) -> set[str]:
+        """The CSE-IDs of the registree and registrar CSEs this CSE is connected to."""
+        if self.remoteCSEManager is None:
+            return set()
+        return {csr.csi for csr in self.remoteCSEManager.getAllLocalCSRs()}
 
     @stop
     def stop(self) -> None:

@@ -9,12 +9,18 @@ reason text, never raised: a failing target becomes ERROR and the others go on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from acmecse.etc.Constants import RuntimeConstants as RC
 from acmecse.etc.IDUtils import localResourceID
-from acmecse.etc.ResponseStatusCodes import CONFLICT, NOT_FOUND, ResponseException
+from acmecse.etc.ResponseStatusCodes import (
+    CONFLICT,
+    NOT_FOUND,
+    ResponseException,
+    ResponseStatusCode,
+)
 from acmecse.etc.Types import ResourceTypes
 
 from ..core._values import ACTIVATE, DEACTIVATE, INSTALL, UNINSTALL
@@ -28,10 +34,17 @@ REPORT = {INSTALL: "ins", UNINSTALL: "ins", ACTIVATE: "acts", DEACTIVATE: "acts"
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one request: the ID it produced, or why it failed."""
+    """The result of one request: the ID it produced, or why it failed and whether
+    trying again later may succeed (the target's CSE unreachable, a timeout, 5xxx)."""
 
     resource_id: str | None = None
     error: str | None = None
+    transient: bool = False
+
+
+TRANSIENT_CODES = frozenset(
+    {ResponseStatusCode.REQUEST_TIMEOUT, ResponseStatusCode.TARGET_NOT_REACHABLE}
+)
 
 
 def _reason(error: Exception) -> str:
@@ -50,10 +63,33 @@ def _global_id(resource_id: str, csi: str) -> str:
 
 
 class TargetDriver:
-    """Makes the requests for the targets of campaign runs."""
+    """Makes the requests for the targets of campaign runs.
 
-    def __init__(self, dispatcher: Any) -> None:
+    `registered` answers the CSE-IDs of the registree and registrar CSEs this CSE can
+    reach now: a NOT_FOUND for a resource on a CSE that is not among them means that
+    CSE is away, not that the resource does not exist.
+    """
+
+    def __init__(self, dispatcher: Any, registered: Callable[[], set[str]]) -> None:
         self.dispatcher = dispatcher
+        self.registered = registered
+
+    def _failed(self, what: str, resource_id: str, error: Exception) -> Outcome:
+        return Outcome(
+            error=f"{what}: {_reason(error)}", transient=self._transient(error, resource_id)
+        )
+
+    def _transient(self, error: Exception, resource_id: str) -> bool:
+        if isinstance(error, AttributeError):  # ACME's answer for an unreachable remote CSE
+            return True
+        if not isinstance(error, ResponseException):
+            return False
+        if error.rsc in TRANSIENT_CODES or int(error.rsc) >= 5000:
+            return True
+        if error.rsc == ResponseStatusCode.NOT_FOUND and resource_id.startswith("/"):
+            host = "/" + resource_id.split("/")[1]
+            return host != RC.cseCsi and host not in self.registered()
+        return False
 
     def create_software(self, parent: str, name: str, software: dict, originator: str) -> Outcome:
         """Create `[software]` `name` under the `<node>` `parent` (10.2.28.2 step 5)."""
@@ -66,9 +102,9 @@ class TargetDriver:
             # Created before a restart but not yet recorded: take the same one over.
             if (existing := self._local_child(parent, name)) is not None:
                 return Outcome(resource_id=existing)
-            return Outcome(error=f"[software] not created under {parent}: {_reason(e)}")
-        except Exception as e:  # any failure is this target's ERROR, never the campaign's
-            return Outcome(error=f"[software] not created under {parent}: {_reason(e)}")
+            return self._failed(f"[software] not created under {parent}", parent, e)
+        except Exception as e:  # any failure is this target's, never the campaign's
+            return self._failed(f"[software] not created under {parent}", parent, e)
         return Outcome(resource_id=_global_id(ri, csi))
 
     def _local_child(self, parent: str, name: str) -> str | None:
@@ -97,7 +133,7 @@ class TargetDriver:
                 body, software_id, ResourceTypes.SUB, originator
             )
         except Exception as e:
-            return Outcome(error=f"subscription to {software_id} refused: {_reason(e)}")
+            return self._failed(f"subscription to {software_id} refused", software_id, e)
         return Outcome(resource_id=_global_id(ri, csi))
 
     def subscribe_changes(self, resource_id: str, notify_id: str, originator: str) -> Outcome:
@@ -108,7 +144,7 @@ class TargetDriver:
                 body, resource_id, ResourceTypes.SUB, originator
             )
         except Exception as e:
-            return Outcome(error=f"subscription to {resource_id} refused: {_reason(e)}")
+            return self._failed(f"subscription to {resource_id} refused", resource_id, e)
         return Outcome(resource_id=_global_id(ri, csi))
 
     def start_operation(self, software_id: str, operation: int, originator: str) -> Outcome:
@@ -117,18 +153,16 @@ class TargetDriver:
         try:
             self.dispatcher.updateResourceFromDict(body, software_id, originator=originator)
         except Exception as e:
-            return Outcome(error=f"{FLAG[operation]} not set on {software_id}: {_reason(e)}")
+            return self._failed(f"{FLAG[operation]} not set on {software_id}", software_id, e)
         return Outcome(resource_id=software_id)
 
-    def read_software(self, software_id: str, originator: str) -> tuple[dict | None, str | None]:
-        """The `[software]`'s attributes, or None and why (`not found` when deleted)."""
+    def read_software(self, software_id: str, originator: str) -> tuple[dict | None, Outcome]:
+        """The `[software]`'s attributes, or None and the failure."""
         try:
             resource = self.dispatcher.retrieveResource(software_id, originator=originator)
-        except NOT_FOUND:
-            return None, "not found"
         except Exception as e:
-            return None, _reason(e)
-        return resource.dict, None
+            return None, self._failed(f"{software_id} not readable", software_id, e)
+        return resource.dict, Outcome(resource_id=software_id)
 
     def delete(self, resource_id: str, originator: str) -> str | None:
         """Delete a resource the campaign created; return why it failed, or None."""

@@ -13,9 +13,9 @@ notifications for one campaign arrive on many threads and none may be lost.
 
 from __future__ import annotations
 
-import heapq
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,25 +33,36 @@ from .driver import TargetDriver
 from .gate import Gate
 from .hidden import RUN_NUMBER, SUBSCRIPTIONS, TARGET_KEYS, TRIGGER_SUBSCRIPTIONS, TRIGGERED
 from .runs import Run
+from .steps import TargetSteps
+from .timers import DEADLINE, RECONCILE, RETRY, Timers
 from .writer import StatusWriter
 
 
 class CampaignEngine:
     """Starts, drives, resumes and stops the runs of all campaigns of this CSE."""
 
-    def __init__(self, dispatcher: Any, storage: Any, settings: Settings, campaign_type: int):
+    def __init__(
+        self,
+        dispatcher: Any,
+        storage: Any,
+        settings: Settings,
+        campaign_type: int,
+        registered: Callable[[], set[str]],
+    ):
+        """`registered` answers the CSE-IDs of the other CSEs reachable now."""
         self.dispatcher = dispatcher
         self.settings = settings
         self.campaign_type = ResourceTypes(campaign_type)
-        self.driver = TargetDriver(dispatcher)
+        self.driver = TargetDriver(dispatcher, registered)
         self.writer = StatusWriter(dispatcher, settings.status_write_interval, self._written)
+        self.timers = Timers()
+        self.steps = TargetSteps(self, self.driver, self.timers, settings.target_timeout)
         self.gate = Gate(dispatcher, storage)
         self.runs: dict[str, Run] = {}
         self.known: set[str] = set()
         """The `ri` of every campaign on this CSE, to route NOTIFYs without reading them."""
         self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
-        self._deadlines: list[tuple[float, str, int, str]] = []
         self._delayed: dict[str, float] = {}
         """Campaign -> when `startDelay` after its CREATE ends."""
         self._retired: dict[str, set[str]] = {}
@@ -80,7 +91,7 @@ class CampaignEngine:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self.runs.clear()
         self.known.clear()
-        self._deadlines.clear()
+        self.timers.clear()
 
     def _submit(self, function, *args) -> None:
         if self._pool is not None:
@@ -228,39 +239,7 @@ class CampaignEngine:
         if remote_triggers:
             self._submit(self._delete_all, remote_triggers, run.originator)
         for target in targets:
-            self._submit(self._drive, run, target)
-
-    def _drive(self, run: Run, target: str) -> None:
-        """Create, subscribe to and start the `[software]` of one target."""
-        if run.cancelled:
-            return
-        name = f"{run.ri}-{run.number}"
-        created = self.driver.create_software(
-            run.parents[target], name, run.software, run.originator
-        )
-        if created.error:
-            return self._fail(run, target, created.error)
-        with run.lock:
-            run.ledger.link(target, created.resource_id)
-        self.writer.request(run)
-        self._subscribe_and_start(run, target, created.resource_id)
-
-    def _subscribe_and_start(self, run: Run, target: str, software_id: str) -> None:
-        subscribed = self.driver.subscribe(
-            software_id, run.operation, run.notify_id, run.originator
-        )
-        if subscribed.error:
-            return self._fail(run, target, subscribed.error)
-        with run.lock:
-            if run.cancelled:
-                self.driver.delete(subscribed.resource_id, run.originator)
-                return
-            run.add_subscription(target, subscribed.resource_id)
-
-        started = self.driver.start_operation(software_id, run.operation, run.originator)
-        if started.error:
-            return self._fail(run, target, started.error)
-        self._set_deadline(run, target)
+            self._submit(self.steps.advance, run, target)
 
     # Progress
 
@@ -336,15 +315,15 @@ class CampaignEngine:
                     f"acme-swc: campaign {run.ri} target {target}: "
                     f"{Status(run.ledger.entry(target).status).name}"
                 )
-                self._changed(run, target, delete_subscription=not gone)
+                self.changed(run, target, delete_subscription=not gone)
 
-    def _fail(self, run: Run, target: str, reason: str) -> None:
+    def fail(self, run: Run, target: str, reason: str) -> None:
         with run.lock:
             if run.ledger.mark_error(target, reason):
                 L.isDebug and L.logDebug(f"acme-swc: campaign {run.ri} target {target}: {reason}")
-                self._changed(run, target)
+                self.changed(run, target)
 
-    def _changed(self, run: Run, target: str, delete_subscription: bool = True) -> None:
+    def changed(self, run: Run, target: str, delete_subscription: bool = True) -> None:
         """After a target's status changed (caller holds the run's lock)."""
         if rules.is_terminal(run.ledger.entry(target).status):
             self._retire_subscription(run, target, delete_subscription)
@@ -370,24 +349,21 @@ class CampaignEngine:
 
     # Deadlines and windows
 
-    def _set_deadline(self, run: Run, target: str) -> None:
-        deadline = time.time() + self.settings.target_timeout
-        with self._guard:
-            heapq.heappush(self._deadlines, (deadline, run.ri, run.number, target))
-
     def _tick(self) -> bool:
         """Every second: expire silent targets, start campaigns whose `startDelay` ended
         or whose window opened."""
         now = time.time()
-        expired = []
-        with self._guard:
-            while self._deadlines and self._deadlines[0][0] <= now:
-                expired.append(heapq.heappop(self._deadlines))
-        for _, campaign_ri, number, target in expired:
-            run = self.runs.get(campaign_ri)
-            if run is not None and run.number == number:
+        for timer in self.timers.due(now):
+            run = self.runs.get(timer.campaign_ri)
+            if run is None or run.number != timer.run_number:
+                continue
+            if timer.kind == DEADLINE:
                 reason = f"no answer within targetTimeout ({self.settings.target_timeout:g} s)"
-                self._fail(run, target, reason)
+                self.fail(run, timer.target, reason)
+            elif timer.kind == RETRY:
+                self._submit(self.steps.advance, run, timer.target)
+            elif timer.kind == RECONCILE:
+                self._submit(self.steps.reconcile, run, timer.target)
         with self._guard:
             due = [ri for ri, when in self._delayed.items() if when <= now]
             for campaign_ri in due:
@@ -435,26 +411,6 @@ class CampaignEngine:
             f"acme-swc: campaign {campaign.ri} resumed: {len(unfinished)} targets open"
         )
         for target in unfinished:
-            self._submit(self._resume_target, run, target)
+            self._submit(self.steps.reconcile, run, target)
         if not unfinished:
             self.writer.request(run, now=True)
-
-    def _resume_target(self, run: Run, target: str) -> None:
-        """Go on with a target after a restart, catching up on what happened meanwhile."""
-        software_id = run.ledger.entry(target).software_id
-        if software_id is None:
-            return self._drive(run, target)
-        if target not in run.subscriptions:
-            return self._subscribe_and_start(run, target, software_id)
-
-        software, reason = self.driver.read_software(software_id, run.originator)
-        if software is None and reason == "not found":
-            return self._fail(run, target, "its [software] was deleted while the CSE was down")
-        if software is not None:
-            status = rules.status_from_software(
-                run.operation, software.get("ins"), software.get("acts")
-            )
-            with run.lock:
-                if run.ledger.apply(software_id, status):
-                    self._changed(run, target)
-        self._set_deadline(run, target)

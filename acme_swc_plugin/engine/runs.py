@@ -35,6 +35,10 @@ class Run:
     """Target -> ID of the subscription on its `[software]` (SP-relative when remote)."""
     by_subscription: dict[str, str] = field(default_factory=dict)
     """The reverse of `subscriptions`, to find the target of a notification."""
+    started: set[str] = field(default_factory=set)
+    """Targets whose operation flag is set: from then on their deadline runs."""
+    attempts: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """Target -> (time of its first failed attempt, failed attempts) while retrying."""
     lock: threading.RLock = field(default_factory=threading.RLock)
     cancelled: bool = False
     flush_pending: bool = False
