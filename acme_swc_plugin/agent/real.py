@@ -155,9 +155,9 @@ class RealAgent:
         """Do the file work of `operation`; raise PackageError when it cannot be done."""
         root = self._packages_dir(node)
         name, version = attributes.get("swn"), attributes.get("vr")
-        folder = package_io.version_dir(root, name, version).parent
+        target = package_io.version_dir(root, name, version)
 
-        with self._folder_lock(folder):
+        with self._folder_lock(target.parent):
             if operation is INSTALL:
                 source = parse_source(attributes.get("url"))
                 s = self._settings
@@ -184,7 +184,7 @@ class RealAgent:
             else:
                 removed = package_io.uninstall(root, name, version)
                 L.isInfo and L.log(
-                    f"swcagent: uninstalled {name} {version} from {folder}"
+                    f"swcagent: uninstalled {name} {version} ({target})"
                     + ("" if removed else " (it was not installed)")
                 )
 
