@@ -63,6 +63,9 @@ class SoftwareCampaign(AnnounceableResource):
         originator: str | None = None,
         doValidateAttributes: bool | None = True,  # noqa: N803
     ) -> None:
+        content = (dct or {}).get(self.typeShortname, {})
+        if not isinstance(content, dict):  # ACME's validator would fail with a 5000
+            raise BAD_REQUEST(f"{self.typeShortname} must be a JSON object")
         # ACME's attribute policies first, so that the rules below see valid types.
         self.validator.validateResourceUpdate(self, dct, doValidateAttributes)
         changes = dct[self.typeShortname]

@@ -23,6 +23,8 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.etc.Types", "resourceTypeDetails"),
     ("acmecse.runtime.Factory", "Factory.initResources"),
     ("acmecse.runtime.Factory", "Factory.resourceClassMapping"),
+    ("acmecse.runtime.Factory", "Factory.resourceFromDict"),
+    ("acmecse.services.Dispatcher", "Dispatcher.processUpdateRequest"),
     ("acmecse.runtime.Importer", "Importer.importPolicies"),
     ("acmecse.runtime.Importer", "Importer.importScripts"),
     ("acmecse.runtime.Importer", "Importer._enumValues"),

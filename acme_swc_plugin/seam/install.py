@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..protocol import POLICY_FILES, Protocol, data_dir
 from .access import install_access
+from .bodies import check_bodies
 from .check import SeamError
 from .notify import route_notifications
 from .shutdown import complete_shutdown_on_exit
@@ -41,6 +42,7 @@ def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None
     """Register both types, the access fixes, NOTIFY routing and the shutdown fix;
     safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
+    check_bodies({protocol.campaign.type_name, protocol.announced.type_name})
     install_access(protocol)
     route_notifications()
     complete_shutdown_on_exit()

@@ -14,7 +14,6 @@ from enum import IntEnum
 from typing import Any
 
 from acmecse.etc import Types
-from acmecse.etc.ResponseStatusCodes import BAD_REQUEST
 from acmecse.etc.Types import ResourceDescription, ResourceTypes
 from acmecse.runtime.Factory import Factory
 
@@ -97,7 +96,6 @@ def register_types(protocol: Protocol, campaign_cls: type, announced_cls: type) 
         current = Factory.__dict__["resourceClassMapping"]
         Factory.resourceClassMapping = _MappingWithCampaigns(current, extra)
 
-    _check_bodies({protocol.campaign.type_name, protocol.announced.type_name})
     original = Factory.initResources
     if getattr(original, "_swc_wrapped", False):
         return
@@ -123,27 +121,3 @@ def _describe(protocol: Protocol) -> None:
                 parent.childResourceTypes = []
             if code not in parent.childResourceTypes:
                 parent.childResourceTypes.append(code)
-
-
-def _check_bodies(type_names: set[str]) -> None:
-    """Answer 4000, not 5000, to a campaign body that is not a JSON object.
-
-    ACME's factory reads the body's content unchecked (`'ty' in content`), so e.g.
-    `{"m2m:swc": 7}` raises a TypeError there. Only bodies named with the campaign
-    types are checked; every other body keeps ACME's path unchanged.
-    """
-    original = Factory.resourceFromDict
-    if getattr(original, "_swc_wrapped", False):
-        return
-
-    def resourceFromDict(self, *args, **kwargs):  # noqa: N802 - ACME's name
-        body = args[0] if args else kwargs.get("resDict")
-        if isinstance(body, dict) and len(body) == 1:
-            ((name, content),) = body.items()
-            if name in type_names and not isinstance(content, dict):
-                raise BAD_REQUEST(f"{name} must be a JSON object, not {type(content).__name__}")
-        return original(self, *args, **kwargs)
-
-    resourceFromDict._swc_wrapped = True  # type: ignore[attr-defined]
-    resourceFromDict.__doc__ = original.__doc__
-    Factory.resourceFromDict = resourceFromDict
