@@ -72,7 +72,108 @@ def _parser() -> argparse.ArgumentParser:
     _add_cse_options(run, port_default=None, db_default=None)
     run.add_argument("--log-level", choices=LOG_LEVELS, help="override the configured log level")
     run.set_defaults(handler=_run)
+    _add_demo(commands)
+    _add_status(commands)
     return parser
+
+
+def _add_demo(commands) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="show the whole product working on this machine, then stop everything",
+        description="Start an IN-CSE with the campaign plugin and two registree MN-CSEs "
+        "whose <node>s have the device agent (real mode: packages from a local HTTP "
+        "server), run an INSTALL campaign over all nodes and then an UNINSTALL campaign, "
+        "with live progress and a table per campaign. Everything runs on 127.0.0.1 and is "
+        "stopped at the end, also on Ctrl-C. Exit status 0 only when both campaigns ended "
+        "as expected.",
+    )
+    demo.add_argument(
+        "--targets", type=int, default=6, help="number of <node>s, split over both MN-CSEs"
+    )
+    demo.add_argument(
+        "--simulate", action="store_true", help="use the simulated device agent instead"
+    )
+    demo.add_argument("--install-only", action="store_true", help="skip the UNINSTALL campaign")
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        help="keep the CSEs' runtime directories here (default: a "
+        "temporary folder, removed after a successful demo)",
+    )
+    demo.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="seconds each campaign may take before the demo gives up (default: 120)",
+    )
+    demo.set_defaults(handler=_demo)
+
+
+def _add_status(commands) -> None:
+    status = commands.add_parser(
+        "status",
+        help="list the campaigns of a CSE with their status; --watch for progress bars",
+        description="List the <softwareCampaign>s of a CSE (discovery) with their aggregated "
+        "status and the number of targets per individual status.",
+    )
+    status.add_argument(
+        "campaign",
+        nargs="?",
+        metavar="CAMPAIGN",
+        help="only this campaign: its resource name or ID",
+    )
+    status.add_argument(
+        "--cse",
+        default=f"http://127.0.0.1:{DEFAULT_PORT}/~/id-in/cse-in",
+        help="URL of the CSEBase (default: %(default)s)",
+    )
+    status.add_argument(
+        "--originator", default="CAdmin", help="originator of the requests (default: %(default)s)"
+    )
+    status.add_argument(
+        "--watch", action="store_true", help="show progress bars until every campaign is terminal"
+    )
+    status.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds between two reads with --watch (default: 1)",
+    )
+    status.add_argument(
+        "--timeout", type=float, help="with --watch: give up (exit 1) after this many seconds"
+    )
+    status.set_defaults(handler=_status)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from acme_swc_plugin.tools import demo
+
+    if args.targets < 1:
+        print("acme-swc demo: --targets must be at least 1", file=sys.stderr)
+        return 2
+    options = demo.Options(
+        targets=args.targets,
+        simulate=args.simulate,
+        uninstall=not args.install_only,
+        directory=args.dir,
+        timeout=args.timeout,
+    )
+    return demo.command(options)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from acme_swc_plugin.tools import status
+
+    options = status.Options(
+        cse=args.cse,
+        originator=args.originator,
+        campaign=args.campaign,
+        watch=args.watch,
+        interval=args.interval,
+        timeout=args.timeout,
+    )
+    return status.command(options)
 
 
 def _add_cse_options(parser: argparse.ArgumentParser, port_default, db_default) -> None:
