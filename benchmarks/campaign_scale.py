@@ -98,8 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile",
         type=Path,
-        help="record the CSE of every plugin run with py-spy (--gil, raw stacks) into "
-        "this directory; profiled runs are slower, do not use their figures as results",
+        help="record each run's CSE with py-spy (--gil, raw stacks) into DIR/<variant>-<N>.txt; "
+        "profiled runs are slower, do not use their figures as results",
     )
     return parser
 
@@ -115,8 +115,8 @@ def measure(base_dir: Path, variant: str, size: int, args) -> dict:
         cse.wait_quiet(30.0)
         memory_before = cse.memory()
 
-        if args.profile and variant == "plugin":
-            profiler = start_profiler(cse.pid, args.profile / f"plugin-{size}.txt")
+        if args.profile:
+            profiler = start_profiler(cse.pid, args.profile / f"{variant}-{size}.txt")
         cse_cpu, client_cpu, busy = cse.cpu(), time.process_time(), machine_busy()
         began = time.monotonic()
         try:
