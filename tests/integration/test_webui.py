@@ -403,6 +403,18 @@ def test_web_ui_root_setting_is_followed(cse_factory) -> None:
     assert "acme-swc" not in requests.get(f"{cse.base_url}/webui/index.html", timeout=10).text
 
 
+def test_a_reset_keeps_the_extension(cse_factory) -> None:
+    """A reset restarts the plugin; the routes, added once, keep serving."""
+    cse = cse_factory(upper_tester=True)
+    cse.reset()
+
+    page = requests.get(f"{cse.base_url}/webui/index.html", timeout=10)
+    assert '<script src="acme-swc/swc-webui.js"></script>' in page.text
+    script = requests.get(f"{cse.base_url}/webui/acme-swc/swc-webui.js", timeout=10)
+    assert script.status_code == 200
+    assert "the web UI keeps its stock views" not in cse.log()
+
+
 # --- Fail-soft: a web UI of another shape ---------------------------------------------------
 
 
