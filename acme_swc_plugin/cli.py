@@ -98,7 +98,7 @@ def _add_demo(commands) -> None:
     demo.add_argument(
         "--dir",
         type=Path,
-        help="keep the CSEs' runtime directories here (default: a "
+        help="a new or empty folder to keep the CSEs' runtime directories in (default: a "
         "temporary folder, removed after a successful demo)",
     )
     demo.add_argument(

@@ -80,6 +80,10 @@ class Scene:
 def command(options: Options, screen: Console | None = None) -> int:
     """Run the demo; return 0 when it ended as expected, 1 when not, 130 on Ctrl-C."""
     screen = screen or view.console()
+    if options.directory is not None and any(options.directory.glob("*")):
+        # Runtime directories of an earlier run keep their acme.ini and so their old ports.
+        screen.print(f"[red]error:[/red] --dir {options.directory} is not empty; name a new folder")
+        return 1
     work = options.directory or Path(tempfile.mkdtemp(prefix="acme-swc-demo-"))
     work.mkdir(parents=True, exist_ok=True)
     previous_term = signal.signal(signal.SIGTERM, _interrupt)
