@@ -107,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 def measure(base_dir: Path, variant: str, size: int, args) -> dict:
     """One fresh CSE, its fleet, one run of `variant`; the figures of that run."""
     cse = BenchCSE(base_dir, variant, args.parallel).start()
+    console.log(f"N={size} {variant}: CSE pid {cse.pid} on port {cse.port}, in {base_dir}")
     profiler = None
     try:
         setup_began = time.monotonic()
