@@ -4,7 +4,10 @@ Per `[software]` one operation runs at a time. It is reported "in process" as so
 its flag is seen, and its result after the simulated delay by an ACME background actor
 named `swcagent_<ri>`; the event thread never waits. When an operation ends, its flag is
 cleared and the next flag still set on that `[software]` is taken up. A silent device
-gets no actor at all: its `[software]` stays as it is.
+gets no actor at all: its `[software]` stays as it is. A device that answers twice
+(`swcsim:twice`, `swcsim:flaky`) keeps its `[software]` busy until its second answer,
+which writes only the status, never the flags; a second answer still due when the CSE
+stops is not sent.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ class SimulatedAgent:
             f"{decision.outcome.value} in {decision.delay:g} s"
         )
         due = time.monotonic() + decision.delay
-        return _actor(self._finish, ri, decision.delay, (ri, operation, decision, due))
+        return _actor(self._finish, ri, decision.delay, (ri, operation, decision, due, False))
 
     def _decide(
         self, path: str, node_ri: str, labels: list[str], operation: Operation
@@ -129,8 +132,9 @@ class SimulatedAgent:
         )
 
     def _finish(self, _data: tuple, _worker: BackgroundWorker) -> None:
-        """Actor callback: report the result, clear the flag, take up the next flag."""
-        ri, operation, decision, due = _data
+        """Actor callback: report the result, clear the flag, then take up the next flag,
+        or first give the device's second answer when it has one."""
+        ri, operation, decision, due, repeated = _data
         with self._lock:
             if self._busy.get(ri) is not _worker:
                 return  # stopped meanwhile
@@ -143,16 +147,42 @@ class SimulatedAgent:
             later.start()
             return
 
+        again = None
         try:
-            succeeded = decision.outcome is simulator.Outcome.SUCCESS
-            if self._store.apply(ri, lambda _: finish_changes(operation, succeeded)):
-                outcome = decision.outcome.value
-                L.isDebug and L.logDebug(f"swcagent: {ri} {operation.name} {outcome}")
+            again = self._report(ri, operation, decision, repeated)
         finally:
             with self._lock:
-                if self._busy.get(ri) is _worker:
+                if self._busy.get(ri) is not _worker:
+                    again = None  # stopped meanwhile
+                elif again is not None:
+                    self._busy[ri] = again
+                else:
                     del self._busy[ri]
-        self.software_changed(ri)
+        if again is not None:
+            again.start()
+        else:
+            self.software_changed(ri)
+
+    def _report(
+        self, ri: str, operation: Operation, decision: simulator.Decision, repeated: bool
+    ) -> BackgroundWorker | None:
+        """Write the device's answer; return the actor of its second answer, if it has one.
+
+        A first answer also clears the flag; a `repeated` one (the second answer of
+        `decision.again`) writes only the status, so a flag set again meanwhile is kept.
+        """
+        succeeded = decision.outcome is simulator.Outcome.SUCCESS
+        changes = finish_changes(operation, succeeded)
+        if repeated:
+            changes = {operation.status: changes[operation.status]}
+        if self._store.apply(ri, lambda _: changes):
+            outcome = decision.outcome.value + (" (second answer)" if repeated else "")
+            L.isDebug and L.logDebug(f"swcagent: {ri} {operation.name} {outcome}")
+        if decision.again is None:
+            return None
+        second = simulator.Decision(decision.again, decision.delay)
+        due = time.monotonic() + second.delay
+        return _actor(self._finish, ri, second.delay, (ri, operation, second, due, True))
 
     def _warn_malformed(self, node_ri: str, labels: list[str]) -> None:
         """Warn once per `<node>` and label, so a bad label does not flood the log."""
@@ -163,7 +193,8 @@ class SimulatedAgent:
             L.logWarn(
                 f"swcagent: <node> {node_ri} has the unreadable label {label!r}; "
                 f"its device uses the defaults; known are {simulator.FAIL_LABEL}, "
-                f"{simulator.SILENT_LABEL} and {simulator.DELAY_LABEL}<seconds>"
+                f"{simulator.SILENT_LABEL}, {simulator.TWICE_LABEL}, {simulator.FLAKY_LABEL} "
+                f"and {simulator.DELAY_LABEL}<seconds>"
             )
 
 

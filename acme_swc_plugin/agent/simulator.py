@@ -5,7 +5,11 @@ The agent's settings give the defaults (a delay and a failure rate); labels on t
 
 - `swcsim:fail`: every operation fails;
 - `swcsim:delay=<seconds>`: operations take that long;
-- `swcsim:silent`: the device never answers; its `[software]` is left as it is.
+- `swcsim:silent`: the device never answers; its `[software]` is left as it is;
+- `swcsim:twice`: the device reports its result, then the same result again one delay
+  later (a duplicate answer);
+- `swcsim:flaky`: the device reports a failure, then a success one delay later (an
+  answer that changes its mind).
 
 Other labels are not the simulator's and are ignored. Plain Python, no ACME import;
 randomness comes from the `random.Random` the caller passes in (see `generator()`).
@@ -23,6 +27,8 @@ LABEL_PREFIX = "swcsim:"
 FAIL_LABEL = LABEL_PREFIX + "fail"
 SILENT_LABEL = LABEL_PREFIX + "silent"
 DELAY_LABEL = LABEL_PREFIX + "delay="
+TWICE_LABEL = LABEL_PREFIX + "twice"
+FLAKY_LABEL = LABEL_PREFIX + "flaky"
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class Overrides:
     fail: bool = False
     silent: bool = False
     delay: float | None = None
+    twice: bool = False
+    flaky: bool = False
 
 
 def parse_labels(labels: Iterable[str] | None) -> tuple[Overrides, list[str]]:
@@ -41,7 +49,7 @@ def parse_labels(labels: Iterable[str] | None) -> tuple[Overrides, list[str]]:
     word, or a delay that is not a finite number of seconds >= 0); those change nothing.
     A repeated delay label: the last one counts.
     """
-    fail = silent = False
+    fail = silent = twice = flaky = False
     delay: float | None = None
     malformed: list[str] = []
 
@@ -52,12 +60,17 @@ def parse_labels(labels: Iterable[str] | None) -> tuple[Overrides, list[str]]:
             fail = True
         elif label == SILENT_LABEL:
             silent = True
+        elif label == TWICE_LABEL:
+            twice = True
+        elif label == FLAKY_LABEL:
+            flaky = True
         elif label.startswith(DELAY_LABEL) and (seconds := _seconds(label)) is not None:
             delay = seconds
         else:
             malformed.append(label)
 
-    return Overrides(fail=fail, silent=silent, delay=delay), malformed
+    overrides = Overrides(fail=fail, silent=silent, delay=delay, twice=twice, flaky=flaky)
+    return overrides, malformed
 
 
 class Outcome(Enum):
@@ -70,10 +83,15 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class Decision:
-    """The simulated device's answer: `outcome` after `delay` seconds (0 when silent)."""
+    """The simulated device's answer: `outcome` after `delay` seconds (0 when silent).
+
+    `again`, when set, is a second answer the device reports `delay` seconds after the
+    first (the `twice` and `flaky` labels); None for a device that answers once.
+    """
 
     outcome: Outcome
     delay: float
+    again: Outcome | None = None
 
 
 def decide(
@@ -81,16 +99,21 @@ def decide(
 ) -> Decision:
     """Decide one operation of one device.
 
-    Precedence: a silent device never answers; a failing device fails; otherwise the
-    operation fails with probability `failure_rate` (0..1, drawn from `rng`). The delay
-    is the device's own (label) or the default `delay`.
+    Precedence: a silent device never answers; a flaky device fails and then succeeds;
+    a failing device fails; otherwise the operation fails with probability
+    `failure_rate` (0..1, drawn from `rng`). A device with `twice` repeats its answer
+    (a flaky one answers twice anyway). The delay is the device's own (label) or the
+    default `delay`.
     """
     if overrides.silent:
         return Decision(Outcome.SILENT, 0.0)
 
     seconds = overrides.delay if overrides.delay is not None else delay
+    if overrides.flaky:
+        return Decision(Outcome.FAILURE, seconds, again=Outcome.SUCCESS)
     failed = overrides.fail or rng.random() < failure_rate
-    return Decision(Outcome.FAILURE if failed else Outcome.SUCCESS, seconds)
+    outcome = Outcome.FAILURE if failed else Outcome.SUCCESS
+    return Decision(outcome, seconds, again=outcome if overrides.twice else None)
 
 
 def generator(seed: int | None, key: str) -> random.Random:

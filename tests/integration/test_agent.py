@@ -229,6 +229,41 @@ def test_subscriber_to_ins_is_notified_of_each_step(agent_cse: CSEProcess) -> No
     assert receiver.install_statuses() == [IN_PROCESS, SUCCESSFUL]
 
 
+@pytest.mark.parametrize(
+    ("label", "answers"),
+    [("swcsim:twice", [SUCCESSFUL, SUCCESSFUL]), ("swcsim:flaky", [FAILURE, SUCCESSFUL])],
+)
+def test_a_device_that_answers_twice_reports_both_answers(
+    agent_cse: CSEProcess, label: str, answers: list[int]
+) -> None:
+    path = make_software(agent_cse, [label, "swcsim:delay=1"])
+    with NotificationReceiver() as receiver:
+        subscription = {"m2m:sub": {"nu": [receiver.url], "enc": {"net": [1], "atr": ["ins"]}}}
+        rsc, body = agent_cse.client.create(path, SUBSCRIPTION, subscription, ADMIN)
+        assert rsc == 2001, body
+
+        began = time.monotonic()
+        set_flag(agent_cse, path, "in")
+        wait_until(lambda: len(receiver.install_statuses()) >= 3, WAIT, 0.1)
+        assert time.monotonic() - began >= 2.0  # the second answer comes one delay later
+        time.sleep(1.5)
+
+    assert receiver.install_statuses() == [IN_PROCESS, *answers]
+    final = software(agent_cse, path)
+    assert (final["ins"]["sus"], final["in"]) == (answers[-1], False)
+
+
+def test_the_second_answer_leaves_a_flag_set_meanwhile(agent_cse: CSEProcess) -> None:
+    path = make_software(agent_cse, ["swcsim:twice", "swcsim:delay=1.5"])
+    set_flag(agent_cse, path, "in")
+    wait_until(lambda: software(agent_cse, path)["ins"]["sus"] == SUCCESSFUL, WAIT, 0.05)
+
+    set_flag(agent_cse, path, "un")  # before the repeated install answer is due
+
+    wait_until(lambda: software(agent_cse, path)["un"] is False, WAIT, 0.1)
+    assert software(agent_cse, path)["ins"] == {"acn": "uninstall", "sus": SUCCESSFUL}
+
+
 def test_agent_plugin_module_is_laid_out(agent_cse: CSEProcess) -> None:
     module = Path(agent_cse.base_dir, "plugins", "swcagent.py").read_text()
     assert "from acme_swc_plugin.agent.plugin import DeviceAgentPlugin" in module

@@ -35,6 +35,9 @@ def test_other_labels_are_not_the_simulators() -> None:
         (["swcsim:delay=0"], Overrides(delay=0.0)),
         (["swcsim:delay=1", "swcsim:delay=3"], Overrides(delay=3.0)),
         (["x", "swcsim:fail", "swcsim:delay=5"], Overrides(fail=True, delay=5.0)),
+        (["swcsim:twice"], Overrides(twice=True)),
+        (["swcsim:flaky"], Overrides(flaky=True)),
+        (["swcsim:twice", "swcsim:delay=0"], Overrides(twice=True, delay=0.0)),
     ],
 )
 def test_known_labels_set_their_override(labels: list[str], expected: Overrides) -> None:
@@ -53,6 +56,8 @@ def test_known_labels_set_their_override(labels: list[str], expected: Overrides)
         "swcsim:delay=nan",
         "swcsim:delay=inf",
         "swcsim:fail=yes",
+        "swcsim:twice=2",
+        "swcsim:flakey",
     ],
 )
 def test_unreadable_labels_are_reported_and_change_nothing(label: str) -> None:
@@ -96,6 +101,32 @@ def test_fail_label_fails_whatever_the_rate() -> None:
 def test_silent_label_wins_over_everything() -> None:
     silent = Overrides(silent=True, fail=True, delay=9.0)
     assert decide(silent, rate=1.0).outcome is Outcome.SILENT
+
+
+def test_an_ordinary_device_answers_once() -> None:
+    assert decide().again is None
+    assert decide(Overrides(fail=True)).again is None
+
+
+def test_twice_label_repeats_the_answer_whatever_it_is() -> None:
+    assert decide(Overrides(twice=True)) == Decision(Outcome.SUCCESS, 1.5, Outcome.SUCCESS)
+    failing = Overrides(twice=True, fail=True)
+    assert decide(failing) == Decision(Outcome.FAILURE, 1.5, Outcome.FAILURE)
+    assert decide(Overrides(twice=True), rate=1.0).again is Outcome.FAILURE
+
+
+def test_flaky_label_fails_first_and_succeeds_second() -> None:
+    expected = Decision(Outcome.FAILURE, 1.5, Outcome.SUCCESS)
+    assert decide(Overrides(flaky=True)) == expected
+    assert decide(Overrides(flaky=True, fail=True, twice=True), rate=1.0) == expected
+    assert decide(Overrides(flaky=True, delay=0.0)) == Decision(
+        Outcome.FAILURE, 0.0, Outcome.SUCCESS
+    )
+
+
+def test_silent_label_wins_over_answering_twice() -> None:
+    silent = Overrides(silent=True, twice=True, flaky=True)
+    assert decide(silent) == Decision(Outcome.SILENT, 0.0)
 
 
 @pytest.mark.parametrize(
