@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 import acme_swc_plugin
-from acme_swc_plugin import layout
+from acme_swc_plugin import layout, postgres
 
 DEFAULT_DIR = "acme-swc-cse"
 DEFAULT_PORT = 8080
@@ -187,8 +187,10 @@ def _add_cse_options(parser: argparse.ArgumentParser, port_default, db_default) 
         "--db",
         choices=layout.DB_TYPES,
         default=db_default,
-        help="database: memory (gone when the CSE stops, default) or tinydb (files in DIR/data)",
+        help="database: memory (gone when the CSE stops, default), tinydb (files in DIR/data) "
+        "or postgresql (see --pg-*)",
     )
+    _add_postgres_options(parser)
     parser.add_argument(
         "--agent",
         action="store_true",
@@ -197,12 +199,76 @@ def _add_cse_options(parser: argparse.ArgumentParser, port_default, db_default) 
     )
 
 
+def _add_postgres_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "PostgreSQL (--db postgresql)",
+        "Written into a new acme.ini's [database.postgresql]. The password is read from "
+        f"the environment variable {postgres.PASSWORD_VARIABLE}. A missing database is "
+        "created when the role may; the role must exist.",
+    )
+    group.add_argument(
+        "--pg-host", metavar="HOST", help=f"server address (default: {postgres.DEFAULT_HOST})"
+    )
+    group.add_argument(
+        "--pg-port",
+        type=int,
+        metavar="PORT",
+        help=f"server port (default: {postgres.DEFAULT_PORT})",
+    )
+    group.add_argument("--pg-user", metavar="ROLE", help="role to log in as (default: the CSE-ID)")
+    group.add_argument("--pg-database", metavar="NAME", help="database (default: the CSE-ID)")
+
+
+def _postgres_given(args: argparse.Namespace) -> bool:
+    return any(
+        value is not None for value in (args.pg_host, args.pg_port, args.pg_user, args.pg_database)
+    )
+
+
+def _postgres_section(args: argparse.Namespace) -> dict[str, dict[str, object]] | None:
+    """The `[database.postgresql]` section for a new acme.ini; ACME's defaults fill the rest."""
+    if args.db != "postgresql":
+        return None
+    options: dict[str, object] = {
+        "host": args.pg_host or postgres.DEFAULT_HOST,
+        "port": args.pg_port or postgres.DEFAULT_PORT,
+    }
+    if args.pg_user:
+        options["role"] = args.pg_user
+    if args.pg_database:
+        options["database"] = args.pg_database
+    return {postgres.SECTION: options}
+
+
+def _prepare_database(ini: Path, db: str | None) -> str:
+    """For a PostgreSQL CSE, make its database exist; return what was done ("" otherwise).
+
+    Raises `postgres.DatabaseError` when that is impossible.
+    """
+    if (db or postgres.database_type(ini)) != "postgresql":
+        return ""
+    server = postgres.from_ini(ini)
+    created = postgres.ensure_database(server)
+    return f"{'created' if created else 'unchanged':9} database {server}"
+
+
 def _init(args: argparse.Namespace) -> int:
-    had_ini = (args.dir / layout.ACME_INI).exists()
-    for change in layout.lay_out(args.dir, port=args.port, db=args.db, agent=args.agent):
+    ini = args.dir / layout.ACME_INI
+    had_ini = ini.exists()
+    changes = layout.lay_out(
+        args.dir, port=args.port, db=args.db, agent=args.agent, extra=_postgres_section(args)
+    )
+    for change in changes:
         print(change)
-    if had_ini and (args.port != DEFAULT_PORT or args.db != "memory"):
-        print("note: acme.ini already existed; --port and --db were not applied to it")
+    if had_ini and (args.port != DEFAULT_PORT or args.db != "memory" or _postgres_given(args)):
+        print("note: acme.ini already existed; --port, --db and --pg-* were not applied to it")
+    try:
+        done = _prepare_database(ini, None)
+    except postgres.DatabaseError as error:
+        print(f"note: {error}")
+    else:
+        if done:
+            print(done)
     return 0
 
 
@@ -210,6 +276,13 @@ def _run(args: argparse.Namespace) -> int:
     base = args.dir.resolve()
     overrides: list[str] = []
     if (base / layout.ACME_INI).exists():
+        if _postgres_given(args):
+            print(
+                f"acme-swc run: {base / layout.ACME_INI} exists; set the PostgreSQL server in "
+                f"its [{postgres.SECTION}] section instead of --pg-* options",
+                file=sys.stderr,
+            )
+            return 2
         # The user's acme.ini stays as it is; explicit options win for this run only.
         if args.port is not None:
             overrides += ["--http-port", str(args.port)]
@@ -217,11 +290,22 @@ def _run(args: argparse.Namespace) -> int:
         if args.db is not None:
             overrides += ["--db-type", args.db]
     changes = layout.lay_out(
-        base, port=args.port or DEFAULT_PORT, db=args.db or "memory", agent=args.agent
+        base,
+        port=args.port or DEFAULT_PORT,
+        db=args.db or "memory",
+        agent=args.agent,
+        extra=_postgres_section(args),
     )
     for change in changes:
         if change.action != "unchanged":
             print(change)
+    try:
+        done = _prepare_database(base / layout.ACME_INI, args.db)
+    except postgres.DatabaseError as error:
+        print(f"acme-swc run: {error}", file=sys.stderr)
+        return 1
+    if done.startswith("created"):
+        print(done)
     if args.log_level:
         overrides += ["--log-level", args.log_level]
 

@@ -26,7 +26,7 @@ WRITTEN_BY = "Written by `acme-swc init`"
 """Marks a plugin module as ours: only files carrying it are ever rewritten."""
 
 CSE_TYPES = ("IN", "MN")
-DB_TYPES = ("memory", "tinydb")
+DB_TYPES = ("memory", "tinydb", "postgresql")
 
 
 @dataclass(frozen=True)

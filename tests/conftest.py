@@ -27,7 +27,7 @@ def cse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CSEProcess]:
     try:
         yield process.start()
     finally:
-        process.stop()
+        process.close()
 
 
 @pytest.fixture
@@ -49,11 +49,11 @@ def cse_factory(tmp_path: Path) -> Iterator[Callable[..., CSEProcess]]:
         yield make
     finally:
         # Stop the later ones first: an MN-CSE goes before the IN-CSE it registered to.
-        # stop() kills a CSE that hangs; the first such failure is reported after all.
+        # close() kills a CSE that hangs; the first such failure is reported after all.
         failures: list[CSEError] = []
         for process in reversed(created):
             try:
-                process.stop()
+                process.close()
             except CSEError as failure:
                 failures.append(failure)
         if failures:

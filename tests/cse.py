@@ -9,12 +9,21 @@ owner, and at interpreter exit for any the owner forgot.
 No HTTP request may reach ACME before it prints "CSE started": until then it is still
 adding Flask routes, and Flask refuses that once a first request was served, which
 stops ACME during start-up (silently, with exit status 0).
+
+PostgreSQL: a CSE with `db="postgresql"` gets a database of its own on the server that
+the libpq variables name (PGHOST, PGPORT, PGUSER, PGPASSWORD; `scripts/postgres start`
+prints them), created before its first start and dropped by `close()`, so CSEs running
+side by side never share data. With ACME_SWC_TEST_DB=postgresql every CSE uses
+PostgreSQL: one asked for `memory` is emptied at each start as a memory CSE would be,
+one asked for `tinydb` keeps its data across restarts.
 """
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -24,7 +33,7 @@ from pathlib import Path
 
 from onem2m import OneM2MClient
 
-from acme_swc_plugin import layout
+from acme_swc_plugin import layout, postgres
 from acme_swc_plugin.cli import STARTED_LINE, acme_command, child_environment
 from acme_swc_plugin.cli import restore_default_sigint as _restore_default_sigint
 
@@ -34,9 +43,36 @@ ADMIN = "CAdmin"
 
 _IDENTITIES = {"IN": ("id-in", "cse-in"), "MN": ("id-mn", "cse-mn")}
 
+TEST_DB_VARIABLE = "ACME_SWC_TEST_DB"
+"""Set to `postgresql` to run every CSE of the tests on PostgreSQL."""
+
+_database_numbers = itertools.count(1)
+
 
 class CSEError(RuntimeError):
     """A CSE did not start or stop as expected; the message carries its log tail."""
+
+
+def database_type(requested: str) -> str:
+    """The database a CSE asked for `requested` gets: PostgreSQL when the run asks for it."""
+    wanted = os.environ.get(TEST_DB_VARIABLE, "").strip().lower()
+    if wanted in ("", requested):
+        return requested
+    if wanted != "postgresql":
+        raise CSEError(f"{TEST_DB_VARIABLE} may only be postgresql, not {wanted!r}")
+    return wanted
+
+
+def postgres_server() -> postgres.Server:
+    """A new, not yet created database on the test server named by PGHOST etc."""
+    name = f"acme_swc_test_{os.getpid()}_{next(_database_numbers)}_{secrets.token_hex(3)}"
+    return postgres.Server(
+        host=os.environ.get("PGHOST", postgres.DEFAULT_HOST),
+        port=int(os.environ.get("PGPORT", postgres.DEFAULT_PORT)),
+        user=os.environ.get("PGUSER") or None,
+        password=os.environ.get("PGPASSWORD") or None,
+        database=name,
+    )
 
 
 def free_port() -> int:
@@ -64,11 +100,13 @@ def wait_until(condition: Callable[[], object], timeout: float, interval: float 
 class CSEProcess:
     """One ACME CSE with the plugin, on 127.0.0.1 in its own runtime directory.
 
-    Options: `db` (`memory` or `tinydb`), `cse_type` (`IN`, or `MN` registering to the
-    IN-CSE on `registrar_port`), `upper_tester` (ACME's `/__ut__` endpoint, needed for
-    `reset()`), and `settings`, a dict of section -> {key: value} merged into the
-    `acme.ini` written at the first `start()`, and `agent`, which adds the simulated
-    device agent's plugin. The port is chosen free unless given.
+    Options: `db` (`memory`, `tinydb` or `postgresql`; see the module's note on
+    ACME_SWC_TEST_DB), `cse_type` (`IN`, or `MN` registering to the IN-CSE on
+    `registrar_port`), `upper_tester` (ACME's `/__ut__` endpoint, needed for `reset()`),
+    and `settings`, a dict of section -> {key: value} merged into the `acme.ini` written
+    at the first `start()`, and `agent`, which adds the simulated device agent's plugin.
+    The port is chosen free unless given. `close()` ends its life: it stops the CSE and
+    drops its PostgreSQL database.
     """
 
     def __init__(
@@ -84,11 +122,14 @@ class CSEProcess:
         agent: bool = False,
     ) -> None:
         self.base_dir = Path(base_dir)
-        self.db = db
+        self.db = database_type(db)
         self.cse_type = cse_type
         self.registrar_port = registrar_port
         self.upper_tester = upper_tester
-        self.settings = settings or {}
+        self.settings = {section: dict(values) for section, values in (settings or {}).items()}
+        self.database: postgres.Server | None = None
+        if self.db == "postgresql":
+            self._use_postgres(keep_data=db != "memory")
         self.agent = agent
         self.port = port or free_port()
         self.cse_id, self.cse_name = _IDENTITIES[cse_type]
@@ -131,6 +172,9 @@ class CSEProcess:
         """
         if self.running:
             raise CSEError(f"the CSE in {self.base_dir} is already running")
+        if self.database is not None and self.database not in _databases:
+            postgres.create_database(self.database)
+            _databases.add(self.database)
         layout.lay_out(
             self.base_dir,
             port=self.port,
@@ -184,6 +228,25 @@ class CSEProcess:
         """
         self.stop()
         return self.start(timeout)
+
+    def close(self) -> int:
+        """Stop the CSE for good and drop its PostgreSQL database; return its exit status."""
+        try:
+            return self.stop()
+        finally:
+            if self.database is not None and self.database in _databases:
+                _databases.discard(self.database)
+                postgres.drop_database(self.database)
+
+    def _use_postgres(self, keep_data: bool) -> None:
+        """Give this CSE its own database; one standing in for `memory` starts empty."""
+        self.database = postgres_server()
+        options = self.database.ini_options()
+        if self.database.password:
+            options["password"] = self.database.password
+        self.settings.setdefault(postgres.SECTION, {}).update(options)
+        if not keep_data:
+            self.settings.setdefault("database", {})["resetOnStartup"] = "true"
 
     def kill(self) -> None:
         """End ACME at once with SIGKILL (a crash: nothing is flushed)."""
@@ -253,7 +316,7 @@ class CSEProcess:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
-        self.stop()
+        self.close()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
@@ -261,10 +324,22 @@ class CSEProcess:
 
 
 _running: set[CSEProcess] = set()
+_databases: set[postgres.Server] = set()
+"""PostgreSQL databases created and not yet dropped."""
 
 
 @atexit.register
 def _kill_leftovers() -> None:
-    """Safety net for a test run that ends without its fixtures' teardown."""
+    """Safety net for a test run that ends without its fixtures' teardown.
+
+    Also drops the databases of CSEs that were stopped but never closed, e.g. by
+    module fixtures that call `stop()`.
+    """
     for cse in list(_running):
         cse.kill()
+    for database in list(_databases):
+        try:
+            postgres.drop_database(database)
+        except Exception as error:  # noqa: BLE001 - the server may be gone already
+            print(f"could not drop the test database {database}: {error}")
+    _databases.clear()
