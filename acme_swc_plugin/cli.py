@@ -74,7 +74,39 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     _add_demo(commands)
     _add_status(commands)
+    _add_purge(commands)
     return parser
+
+
+def _add_purge(commands) -> None:
+    purge = commands.add_parser(
+        "purge",
+        help="uninstall: delete every campaign, then remove the plugin's files from DIR",
+        description="Delete the CSE's campaigns through the CSE (the running one, or the "
+        "stopped one started briefly with the plugin), then remove plugins/swc.py, "
+        "plugins/swcagent.py, init/softwareCampaign.* and the [plugin.swc] section of "
+        "acme.ini. Safe to repeat.",
+    )
+    purge.add_argument("dir", type=Path, metavar="DIR", help="ACME runtime directory")
+    purge.add_argument(
+        "--cse", help="URL of the running CSE's CSEBase (default: from DIR/acme.ini)"
+    )
+    purge.add_argument(
+        "--originator", help="originator of the deletions (default: the admin in acme.ini)"
+    )
+    purge.add_argument(
+        "--db",
+        choices=layout.DB_TYPES,
+        help="the database the CSE runs with, when not the one in acme.ini (acme-swc run --db)",
+    )
+    purge.set_defaults(handler=_purge)
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from acme_swc_plugin.tools import purge
+
+    options = purge.Options(args.dir, cse=args.cse, originator=args.originator, db=args.db)
+    return purge.command(options)
 
 
 def _add_demo(commands) -> None:

@@ -171,6 +171,36 @@ def lay_out(
     return changes
 
 
+def remove(base_dir: Path | str) -> list[Change]:
+    """Take the plugin out of the runtime directory `base_dir`; return what was removed.
+
+    Removes the plugin modules written by `lay_out()` (a module without our marker is
+    the user's and stays), the policy files, and the `[plugin.swc]` section of
+    `acme.ini`; every other setting stays. Running it twice removes nothing the second
+    time. The campaigns in the CSE's database are not touched: `acme-swc purge` deletes
+    them first, since ACME cannot read them once the plugin is gone.
+    """
+    base = Path(base_dir)
+    changes = []
+    for module in (CAMPAIGN_PLUGIN, AGENT_PLUGIN):
+        path = base / PLUGINS_DIR / module.file_name
+        if path.exists() and WRITTEN_BY in path.read_text(encoding="utf-8"):
+            path.unlink()
+            changes.append(Change(path, "removed"))
+    for name in protocol.POLICY_FILES:
+        path = base / INIT_DIR / name
+        if path.exists():
+            path.unlink()
+            changes.append(Change(path, "removed"))
+    ini = base / ACME_INI
+    if ini.exists():
+        text = ini.read_text(encoding="utf-8")
+        if has_section(text, settings.SECTION):
+            ini.write_text(remove_section(text, settings.SECTION), encoding="utf-8")
+            changes.append(Change(ini, "removed", f"[{settings.SECTION}], other settings kept"))
+    return changes
+
+
 def _write_plugin_module(folder: Path, module: PluginModule) -> Change:
     path = folder / module.file_name
     if path.exists() and WRITTEN_BY not in path.read_text(encoding="utf-8"):
@@ -241,6 +271,26 @@ def replace_section(text: str, section_text: str) -> str:
     tail = lines[end:]
     block = section_text if not tail else section_text.rstrip("\n") + "\n\n"
     return "".join(lines[:start]) + block + "".join(tail).lstrip("\n")
+
+
+def remove_section(text: str, section: str) -> str:
+    """Return `text` without `[section]`, its options and the comments inside it.
+
+    The comment lines directly above the next header stay with that header.
+    """
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if _section_of(line) == section), None)
+    if start is None:
+        return text
+
+    end = next((i for i in range(start + 1, len(lines)) if _section_of(lines[i])), len(lines))
+    while end > start + 1 and lines[end - 1].lstrip().startswith((";", "#")):
+        end -= 1
+    head = "".join(lines[:start]).rstrip("\n")
+    tail = "".join(lines[end:]).lstrip("\n")
+    if head and tail:
+        return head + "\n\n" + tail
+    return (head + "\n") if head else tail
 
 
 def set_options(text: str, options: dict[str, dict[str, object]]) -> str:

@@ -128,6 +128,8 @@ class CSEProcess:
         self.upper_tester = upper_tester
         self.settings = {section: dict(values) for section, values in (settings or {}).items()}
         self.database: postgres.Server | None = None
+        self.plugin = True
+        """False: `start()` runs the directory as it is, without laying out the plugin."""
         if self.db == "postgresql":
             self._use_postgres(keep_data=db != "memory")
         self.agent = agent
@@ -175,16 +177,17 @@ class CSEProcess:
         if self.database is not None and self.database not in _databases:
             postgres.create_database(self.database)
             _databases.add(self.database)
-        layout.lay_out(
-            self.base_dir,
-            port=self.port,
-            db=self.db,
-            cse_type=self.cse_type,
-            registrar_port=self.registrar_port,
-            upper_tester=self.upper_tester,
-            extra=self.settings,
-            agent=self.agent,
-        )
+        if self.plugin:
+            layout.lay_out(
+                self.base_dir,
+                port=self.port,
+                db=self.db,
+                cse_type=self.cse_type,
+                registrar_port=self.registrar_port,
+                upper_tester=self.upper_tester,
+                extra=self.settings,
+                agent=self.agent,
+            )
         self._output_start = self.output_path.stat().st_size if self.output_path.exists() else 0
         with self.output_path.open("ab") as output:
             self.process = subprocess.Popen(
