@@ -5,7 +5,8 @@ runtime directory's `plugins/` folder. Start-up order matters (see ACME's
 `runtime/CSE.py`): `@configure` runs before ACME imports any resource policy, so the
 type registration happens there, once the self-check has accepted this ACME; `@start`
 runs once storage, policies and the bootstrap resources are ready, so the campaign
-engine starts there and resumes the stored campaigns.
+engine starts there; it resumes the stored campaigns when ACME reports the CSE
+running (`cseStartup`), since a resumed run needs this CSE to answer registrees.
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ class SoftwareCampaignPlugin:
         webui.install()
         L.isInfo and L.log(f"acme-swc: <softwareCampaign> enabled ({self.settings})")
 
+    @onEvent(eventManager.cseStartup)
+    def _running(self, _event: EventData | None = None) -> None:
+        """The CSE answers requests now: resume the stored campaigns."""
+        if self.engine:
+            self.engine.resume_all()
+
     def _registered(self) -> set[str]:
         """The CSE-IDs of the registree and registrar CSEs this CSE is connected to."""
         if self.remoteCSEManager is None:
@@ -93,7 +100,8 @@ class SoftwareCampaignPlugin:
 
     @restart
     def restart(self) -> None:
-        """A CSE reset purged the storage: start over with an empty engine."""
+        """A CSE reset purged the storage: start over with an empty engine (nothing is
+        left to resume, and ACME fires no `cseStartup` after a reset)."""
         self.stop()
         self.start()
 

@@ -21,7 +21,8 @@ from acmecse.etc.ResponseStatusCodes import (
     ResponseException,
     ResponseStatusCode,
 )
-from acmecse.etc.Types import ResourceTypes
+from acmecse.etc.Types import CSERequest, Operation, ResourceTypes, ResultContentType
+from acmecse.runtime import CSE
 
 from ..core._values import ACTIVATE, DEACTIVATE, INSTALL, UNINSTALL
 
@@ -40,6 +41,8 @@ class Outcome:
     resource_id: str | None = None
     error: str | None = None
     transient: bool = False
+    existed: bool = False
+    """The resource was there already (made before a restart), not created now."""
 
 
 TRANSIENT_CODES = frozenset(
@@ -70,8 +73,9 @@ class TargetDriver:
     CSE is away, not that the resource does not exist.
     """
 
-    def __init__(self, dispatcher: Any, registered: Callable[[], set[str]]) -> None:
+    def __init__(self, dispatcher: Any, storage: Any, registered: Callable[[], set[str]]) -> None:
         self.dispatcher = dispatcher
+        self.storage = storage
         self.registered = registered
 
     def _failed(self, what: str, resource_id: str, error: Exception) -> Outcome:
@@ -100,23 +104,56 @@ class TargetDriver:
             )
         except CONFLICT as e:
             # Created before a restart but not yet recorded: take the same one over.
-            if (existing := self._local_child(parent, name)) is not None:
-                return Outcome(resource_id=existing)
+            found = self.find_child(
+                parent, "m2m:swr", lambda child: child.get("rn") == name, originator
+            )
+            if found.resource_id is not None:
+                return Outcome(resource_id=found.resource_id, existed=True)
             return self._failed(f"[software] not created under {parent}", parent, e)
         except Exception as e:  # any failure is this target's, never the campaign's
             return self._failed(f"[software] not created under {parent}", parent, e)
         return Outcome(resource_id=_global_id(ri, csi))
 
-    def _local_child(self, parent: str, name: str) -> str | None:
-        """The `ri` of the local `[software]` `name` under `parent`, or None."""
-        if localResourceID(parent) is None:
-            return None  # a registree's structured path is not known here
+    def find_child(
+        self, parent: str, short_name: str, wanted: Callable[[dict], bool], originator: str
+    ) -> Outcome:
+        """The ID of the first direct child of `parent` of type `short_name` (`m2m:sub`,
+        `m2m:swr`) for which `wanted(attributes)` holds; no ID when there is none.
+
+        A local parent's children are read from storage; a registree's are asked for
+        with one RETRIEVE (`rcn` 8, child resources) in the originator's name.
+        """
         try:
-            node = self.dispatcher.retrieveResource(parent)
-            child = self.dispatcher.retrieveResource(f"{node.getSrn()}/{name}")
-        except ResponseException:
-            return None
-        return child.ri if child.ty == ResourceTypes.MGMTOBJ else None
+            if (ri := localResourceID(parent)) is not None:
+                children = [
+                    child.dict
+                    for child in self.dispatcher.retrieveDirectChildResources(ri)
+                    if child.typeShortname == short_name
+                ]
+                csi = ""
+            else:
+                children = self._remote_children(parent, short_name, originator)
+                csi = "/" + parent.split("/")[1]
+        except Exception as e:
+            return self._failed(f"children of {parent} not readable", parent, e)
+        for child in children:
+            if wanted(child):
+                return Outcome(resource_id=_global_id(child["ri"], csi))
+        return Outcome()
+
+    @staticmethod
+    def _remote_children(parent: str, short_name: str, originator: str) -> list[dict]:
+        request = CSERequest(
+            op=Operation.RETRIEVE,
+            to=parent,
+            originator=originator,
+            rcn=ResultContentType.childResources,
+        )
+        result = CSE.request.handleSendRequest(request)[0].result
+        if result.rsc != ResponseStatusCode.OK:
+            raise ResponseException(result.rsc, dbg=str(result.data or ""))
+        tree = next(iter((result.data or {}).values()), {})
+        return list(tree.get(short_name) or [])
 
     def subscribe(self, software_id: str, operation: int, notify_id: str, originator: str):
         """Subscribe the campaign to changes of the report attribute and to deletion."""
@@ -146,6 +183,18 @@ class TargetDriver:
         except Exception as e:
             return self._failed(f"subscription to {resource_id} refused", resource_id, e)
         return Outcome(resource_id=_global_id(ri, csi))
+
+    def delivers(self, subscription_id: str) -> bool:
+        """Whether ACME will notify through this subscription.
+
+        A local `<subscription>` is in two of ACME's TinyDB files, the resource and the
+        notification table; a CSE killed between their writes can keep the resource
+        without the table entry, and such a subscription never fires. A registree's
+        subscription is taken as its CSE reports it.
+        """
+        if (ri := localResourceID(subscription_id)) is None:
+            return True
+        return self.storage.getSubscription(ri) is not None
 
     def start_operation(self, software_id: str, operation: int, originator: str) -> Outcome:
         """Set `in`, `un`, `act` or `dea` to true (10.2.28.2 step 6)."""

@@ -53,7 +53,7 @@ class CampaignEngine:
         self.dispatcher = dispatcher
         self.settings = settings
         self.campaign_type = ResourceTypes(campaign_type)
-        self.driver = TargetDriver(dispatcher, registered)
+        self.driver = TargetDriver(dispatcher, storage, registered)
         self.writer = StatusWriter(dispatcher, settings.status_write_interval, self._written)
         self.timers = Timers()
         self.steps = TargetSteps(self, self.driver, self.timers, settings.target_timeout)
@@ -69,15 +69,16 @@ class CampaignEngine:
         """Campaign -> subscriptions it deleted itself; their deletion notices are fine."""
         self._pool: ThreadPoolExecutor | None = None
         self._ticker = None
+        self._resumed = False
 
     # Lifecycle
 
     def start(self) -> None:
-        """Start the worker pool and the one-second ticker, then resume stored campaigns."""
+        """Start the worker pool and the one-second ticker; `resume_all()` comes later."""
         self._pool = ThreadPoolExecutor(self.settings.parallel_targets, thread_name_prefix="swc")
         self._ticker = BackgroundWorkerPool.newWorker(1.0, self._tick, name="swc_ticker")
         self._ticker.start()
-        self.resume_all()
+        self._resumed = False
 
     def stop(self) -> None:
         """Stop all work of this process; stored campaigns resume at the next start."""
@@ -326,10 +327,10 @@ class CampaignEngine:
     def changed(self, run: Run, target: str, delete_subscription: bool = True) -> None:
         """After a target's status changed (caller holds the run's lock)."""
         if rules.is_terminal(run.ledger.entry(target).status):
-            self._retire_subscription(run, target, delete_subscription)
+            self.retire_subscription(run, target, delete_subscription)
         self.writer.request(run, now=rules.is_terminal(run.ledger.aggregate()))
 
-    def _retire_subscription(self, run: Run, target: str, delete: bool) -> None:
+    def retire_subscription(self, run: Run, target: str, delete: bool) -> None:
         """A terminal target needs no more notifications: drop (and delete) its subscription."""
         subscription = run.drop_subscription(target)
         if subscription is not None:
@@ -375,7 +376,16 @@ class CampaignEngine:
     # Restart
 
     def resume_all(self) -> None:
-        """Pick up every stored campaign: waiting ones wait again, running ones go on."""
+        """Pick up every stored campaign: waiting ones wait again, running ones go on.
+
+        Call it once the CSE answers requests: resuming a run subscribes on registree
+        CSEs, which verify the subscription with a NOTIFY to this CSE, and reads the
+        targets' `[software]` so that answers lost while this CSE was away still count.
+        A second call does nothing.
+        """
+        if self._resumed:
+            return
+        self._resumed = True
         for campaign in self.dispatcher.retrieveResourcesByType(self.campaign_type):
             self.known.add(campaign.ri)
             if campaign.agss == NOT_YET_STARTED:

@@ -48,6 +48,8 @@ class TargetSteps:
             with run.lock:
                 run.ledger.link(target, software_id)
             self.engine.writer.request(run)
+            if created.existed:  # made before a restart: it may be subscribed, even started
+                return self.reconcile(run, target)
 
         if target not in run.subscriptions:
             subscribed = self.driver.subscribe(
@@ -70,13 +72,21 @@ class TargetSteps:
     def reconcile(self, run: Run, target: str) -> None:
         """After a restart: learn what the target's `[software]` did meanwhile, then go on.
 
+        The campaign records a target's subscription with a coalesced write, so a CSE
+        that ended abruptly may have subscribed (and even set the flag) without the
+        record: the subscription is then looked up on the `[software]` by its
+        notification target before any new one is made, and the `[software]` is read
+        before the flag is set, so no device is driven twice.
+
         A `[software]` whose flag is still set, or that reports "in process", is under
         way: only its deadline starts again. One that reports an end gives the target's
         status. One that shows neither was never started: its flag is set now.
         """
         software_id = run.ledger.entry(target).software_id
-        if software_id is None or target not in run.subscriptions:
+        if software_id is None:
             return self.advance(run, target)
+        if not self._ensure_subscription(run, target, software_id):
+            return
 
         software, outcome = self.driver.read_software(software_id, run.originator)
         if software is None:
@@ -98,6 +108,38 @@ class TargetSteps:
             self._started(run, target)
         else:
             self.advance(run, target)
+
+    def _ensure_subscription(self, run: Run, target: str, software_id: str) -> bool:
+        """Give the target a subscription on `software_id` that ACME delivers: the
+        recorded one, or one of the run found on the `[software]`, or a new one; a
+        subscription ACME would not deliver is deleted and made anew. True when the
+        target has one; otherwise it is retried or ERROR."""
+        subscription = run.subscriptions.get(target)
+        if subscription is None:
+            found = self.driver.find_child(
+                software_id,
+                "m2m:sub",
+                lambda sub: run.notify_id in (sub.get("nu") or []),
+                run.originator,
+            )
+            if not self._succeeded(run, target, found, RECONCILE):
+                return False
+            subscription = found.resource_id
+        if subscription is not None and not self.driver.delivers(subscription):
+            with run.lock:
+                run.add_subscription(target, subscription)
+                self.engine.retire_subscription(run, target, delete=True)
+            subscription = None
+
+        if subscription is None:
+            made = self.driver.subscribe(software_id, run.operation, run.notify_id, run.originator)
+            if not self._succeeded(run, target, made, RECONCILE):
+                return False
+            subscription = made.resource_id
+        with run.lock:
+            run.add_subscription(target, subscription)
+        self.engine.writer.request(run)
+        return True
 
     def _started(self, run: Run, target: str) -> None:
         with run.lock:

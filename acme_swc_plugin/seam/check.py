@@ -33,6 +33,8 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.services.Dispatcher", "Dispatcher._checkHybridID"),
     ("acmecse.services.Dispatcher", "Dispatcher.notifyLocalResource"),
     ("acmecse.runtime.CSE", "_shutdown"),
+    ("acmecse.helpers.TinyDBBufferedStorage", "TinyDBBufferedStorage._fileWriter"),
+    ("tinydb.storages", "JSONStorage.write"),
     ("acmecse.resources.AnnounceableResource", "AnnounceableResource"),
     ("acmecse.resources.AnnouncedResource", "AnnouncedResource"),
 )

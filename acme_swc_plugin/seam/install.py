@@ -11,6 +11,8 @@ from .bodies import check_bodies
 from .check import SeamError
 from .notify import route_notifications
 from .shutdown import complete_shutdown_on_exit
+from .starting import hold_requests_while_starting
+from .tinydb import write_tinydb_files_atomically
 from .types import register_types
 
 
@@ -39,10 +41,12 @@ def check_policy_files(base_directory: str) -> None:
 
 
 def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None:
-    """Register both types, the access fixes, NOTIFY routing and the shutdown fix;
-    safe to call twice."""
+    """Register both types, the access fixes, NOTIFY routing, and the start-up,
+    shutdown and crash fixes; safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
     check_bodies({protocol.campaign.type_name, protocol.announced.type_name})
     install_access(protocol)
     route_notifications()
     complete_shutdown_on_exit()
+    hold_requests_while_starting()
+    write_tinydb_files_atomically()
