@@ -288,9 +288,22 @@ class CSEProcess:
             output.seek(self._output_start)
             return output.read().decode(errors="replace")
 
-    def log(self) -> str:
-        """ACME's log file (all starts); empty until ACME wrote it."""
-        return "".join(p.read_text(errors="replace") for p in self._log_files())
+    def log(self, settle: float = 0.3) -> str:
+        """ACME's log file (all starts); empty until ACME wrote it.
+
+        ACME queues log lines and writes them from a thread of its own, so a line for
+        something that just happened may not be in the file yet: the file is read once
+        it has not grown for `settle` seconds (at most 5 s), or at once with 0.
+        """
+        deadline = time.monotonic() + 5
+        text = "".join(p.read_text(errors="replace") for p in self._log_files())
+        while settle and time.monotonic() < deadline:
+            time.sleep(settle)
+            again = "".join(p.read_text(errors="replace") for p in self._log_files())
+            if len(again) == len(text):
+                break
+            text = again
+        return text
 
     def log_tail(self, lines: int = 40) -> str:
         """The last `lines` of ACME's output and of its log, for failure messages."""

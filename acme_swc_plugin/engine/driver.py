@@ -23,6 +23,7 @@ from acmecse.etc.ResponseStatusCodes import (
 )
 from acmecse.etc.Types import CSERequest, Operation, ResourceTypes, ResultContentType
 from acmecse.runtime import CSE
+from acmecse.runtime.Logging import Logging as L
 
 from ..core._values import ACTIVATE, DEACTIVATE, INSTALL, UNINSTALL
 
@@ -95,7 +96,9 @@ class TargetDriver:
             return host != RC.cseCsi and host not in self.registered()
         return False
 
-    def create_software(self, parent: str, name: str, software: dict, originator: str) -> Outcome:
+    def create_software(
+        self, parent: str, name: str, software: dict, originator: str, retry: bool = True
+    ) -> Outcome:
         """Create `[software]` `name` under the `<node>` `parent` (10.2.28.2 step 5)."""
         body = {"m2m:swr": {"mgd": SOFTWARE_MGD, "rn": name, **software}}
         try:
@@ -103,12 +106,15 @@ class TargetDriver:
                 body, parent, ResourceTypes.MGMTOBJ, originator
             )
         except CONFLICT as e:
-            # Created before a restart but not yet recorded: take the same one over.
+            # Created before a restart but not yet recorded: take the same one over. One
+            # that the crash left half-written is removed by find_child; create it again.
             found = self.find_child(
                 parent, "m2m:swr", lambda child: child.get("rn") == name, originator
             )
             if found.resource_id is not None:
                 return Outcome(resource_id=found.resource_id, existed=True)
+            if found.error is None and retry:
+                return self.create_software(parent, name, software, originator, retry=False)
             return self._failed(f"[software] not created under {parent}", parent, e)
         except Exception as e:  # any failure is this target's, never the campaign's
             return self._failed(f"[software] not created under {parent}", parent, e)
@@ -120,15 +126,16 @@ class TargetDriver:
         """The ID of the first direct child of `parent` of type `short_name` (`m2m:sub`,
         `m2m:swr`) for which `wanted(attributes)` holds; no ID when there is none.
 
-        A local parent's children are read from storage; a registree's are asked for
-        with one RETRIEVE (`rcn` 8, child resources) in the originator's name.
+        A local parent's children are read from storage, and half-written ones are
+        removed (see `_sound`); a registree's are asked for with one RETRIEVE (`rcn` 8,
+        child resources) in the originator's name.
         """
         try:
             if (ri := localResourceID(parent)) is not None:
                 children = [
                     child.dict
                     for child in self.dispatcher.retrieveDirectChildResources(ri)
-                    if child.typeShortname == short_name
+                    if child.typeShortname == short_name and self._sound(child)
                 ]
                 csi = ""
             else:
@@ -184,17 +191,48 @@ class TargetDriver:
             return self._failed(f"subscription to {resource_id} refused", resource_id, e)
         return Outcome(resource_id=_global_id(ri, csi))
 
-    def delivers(self, subscription_id: str) -> bool:
-        """Whether ACME will notify through this subscription.
+    def _sound(self, resource: Any) -> bool:
+        """False for a local resource that a crash left half-written, which is removed.
 
-        A local `<subscription>` is in two of ACME's TinyDB files, the resource and the
+        ACME's TinyDB writes its files from memory every `writeDelay` seconds, also in
+        the middle of a CREATE, whose first step stores the resource before its creation
+        time and creator are set. A CSE killed right after such a write keeps a resource
+        that nobody may use (its creator is unknown, so ACME grants no access). Only the
+        engine's own `[software]` and subscriptions are checked, and they are removed as
+        the CSE itself, since their creator could not delete them.
+        """
+        if resource.ct and resource.getOriginator():
+            return True
+        self.remove(resource, "left half-written by a crash")
+        return False
+
+    def remove(self, resource: Any, why: str) -> None:
+        """Delete a broken local resource of the engine's as the CSE itself."""
+        L.isInfo and L.log(f"acme-swc: removing {resource.ri}, {why}")
+        try:
+            self.dispatcher.deleteLocalResource(resource)
+        except Exception as e:  # ACME may trip over what is missing
+            L.isDebug and L.logDebug(f"acme-swc: {resource.ri} removed from storage only: {e}")
+            self.storage.deleteResource(resource)
+
+    def broken_subscription(self, subscription_id: str) -> Any:
+        """The local `<subscription>` if ACME would not notify through it, else None.
+
+        A local subscription is in two of ACME's TinyDB files, the resource and the
         notification table; a CSE killed between their writes can keep the resource
         without the table entry, and such a subscription never fires. A registree's
-        subscription is taken as its CSE reports it.
+        subscription is taken as its CSE reports it. Remove a broken one with
+        `remove()`.
         """
         if (ri := localResourceID(subscription_id)) is None:
-            return True
-        return self.storage.getSubscription(ri) is not None
+            return None
+        try:
+            subscription = self.dispatcher.retrieveLocalResource(ri)
+        except ResponseException:
+            return None  # gone: the run learns it from the [software] and subscribes anew
+        if subscription.ct and subscription.getOriginator() and self.storage.getSubscription(ri):
+            return None
+        return subscription
 
     def start_operation(self, software_id: str, operation: int, originator: str) -> Outcome:
         """Set `in`, `un`, `act` or `dea` to true (10.2.28.2 step 6)."""

@@ -31,7 +31,14 @@ from ..core.ledger import TargetLedger
 from ..settings import Settings
 from .driver import TargetDriver
 from .gate import Gate
-from .hidden import RUN_NUMBER, SUBSCRIPTIONS, TARGET_KEYS, TRIGGER_SUBSCRIPTIONS, TRIGGERED
+from .hidden import (
+    RETIRING,
+    RUN_NUMBER,
+    SUBSCRIPTIONS,
+    TARGET_KEYS,
+    TRIGGER_SUBSCRIPTIONS,
+    TRIGGERED,
+)
 from .runs import Run
 from .steps import TargetSteps
 from .timers import DEADLINE, RECONCILE, RETRY, Timers
@@ -162,6 +169,7 @@ class CampaignEngine:
         subscriptions = list(
             (run.subscriptions if run else campaign.attribute(SUBSCRIPTIONS) or {}).values()
         )
+        subscriptions += sorted(run.retiring) if run else campaign.attribute(RETIRING) or []
         subscriptions += list((campaign.attribute(TRIGGER_SUBSCRIPTIONS) or {}).keys())
         software = []
         if self.settings.delete_software_on_delete:
@@ -336,7 +344,21 @@ class CampaignEngine:
         if subscription is not None:
             self._retired.setdefault(run.ri, set()).add(subscription)
             if delete:
-                self._submit(self._delete_all, [subscription], run.originator)
+                run.retiring.add(subscription)
+                self._submit(self._delete_retiring, run, subscription)
+
+    def _delete_retiring(self, run: Run, subscription: str) -> None:
+        """Delete a terminal target's subscription; forget it once it is gone.
+
+        The record is dropped with the next status write, if there is one; a finished
+        campaign keeps it until the next start, which deletes it again (see
+        `resume_all`). That costs one repeated DELETE, never a campaign write of its own.
+        """
+        if reason := self.driver.delete(subscription, run.originator):
+            L.isDebug and L.logDebug(f"acme-swc: {subscription} not deleted: {reason}")
+            return
+        with run.lock:
+            run.retiring.discard(subscription)
 
     def _written(self, run: Run) -> None:
         """After each write (caller holds the run's lock): end the run once terminal."""
@@ -392,6 +414,21 @@ class CampaignEngine:
                 self._submit(self.consider, campaign.ri)
             elif campaign.agss == IN_PROGRESS:
                 self._resume(campaign)
+            elif campaign.attribute(RETIRING):
+                self._submit(self._finish_retiring, campaign.ri)
+
+    def _finish_retiring(self, campaign_ri: str) -> None:
+        """Delete the subscriptions a finished campaign had not seen deleted; keep those
+        that still cannot be, for the next start."""
+        with self.lock(campaign_ri):
+            campaign = self.dispatcher.retrieveLocalResource(campaign_ri)
+            left = [
+                subscription
+                for subscription in campaign.attribute(RETIRING) or []
+                if self.driver.delete(subscription, campaign.getOriginator())
+            ]
+            campaign.setAttribute(RETIRING, left or None)
+            campaign.dbUpdate()
 
     def _resume(self, campaign: Any) -> None:
         try:
@@ -416,6 +453,9 @@ class CampaignEngine:
         for target, subscription in (campaign.attribute(SUBSCRIPTIONS) or {}).items():
             run.add_subscription(target, subscription)
         self.runs[campaign.ri] = run
+        for subscription in campaign.attribute(RETIRING) or []:
+            run.retiring.add(subscription)
+            self._submit(self._delete_retiring, run, subscription)
         unfinished = ledger.unfinished()
         L.isInfo and L.log(
             f"acme-swc: campaign {campaign.ri} resumed: {len(unfinished)} targets open"

@@ -15,5 +15,7 @@ TRIGGERED = "__swcTriggered__"
 """The trigger criteria held once: the start is buffered until a window opens."""
 TRIGGER_SUBSCRIPTIONS = "__swcTriggerSubscriptions__"
 """Subscription ID -> remote trigger subject, while the campaign waits."""
+RETIRING = "__swcRetiring__"
+"""Subscriptions of finished targets whose deletion is not confirmed yet."""
 
-ALL = (TARGET_KEYS, RUN_NUMBER, SUBSCRIPTIONS, TRIGGERED, TRIGGER_SUBSCRIPTIONS)
+ALL = (TARGET_KEYS, RUN_NUMBER, SUBSCRIPTIONS, TRIGGERED, TRIGGER_SUBSCRIPTIONS, RETIRING)

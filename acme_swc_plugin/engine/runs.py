@@ -35,6 +35,9 @@ class Run:
     """Target -> ID of the subscription on its `[software]` (SP-relative when remote)."""
     by_subscription: dict[str, str] = field(default_factory=dict)
     """The reverse of `subscriptions`, to find the target of a notification."""
+    retiring: set[str] = field(default_factory=set)
+    """Subscriptions of terminal targets being deleted; recorded so that a restart
+    deletes again what a crash kept."""
     started: set[str] = field(default_factory=set)
     """Targets whose operation flag is set: from then on their deadline runs."""
     attempts: dict[str, tuple[float, int]] = field(default_factory=dict)
@@ -43,10 +46,14 @@ class Run:
     cancelled: bool = False
     flush_pending: bool = False
     force_write: bool = False
-    """Write even an unchanged ledger: someone else wrote the campaign meanwhile."""
+    """Write even an unchanged ledger: someone else wrote the campaign meanwhile, or a
+    subscription is new and must be recorded for a restart."""
     finished: bool = False
 
     def add_subscription(self, target: str, subscription_id: str) -> None:
+        """Route `subscription_id`'s notifications to `target`; the next write records it."""
+        if self.subscriptions.get(target) != subscription_id:
+            self.force_write = True
         self.subscriptions[target] = subscription_id
         self.by_subscription[subscription_id] = target
 

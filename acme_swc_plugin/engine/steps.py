@@ -62,6 +62,7 @@ class TargetSteps:
                     self.driver.delete(subscribed.resource_id, run.originator)
                     return
                 run.add_subscription(target, subscribed.resource_id)
+            self.engine.writer.request(run)
 
         if target not in run.started:
             flagged = self.driver.start_operation(software_id, run.operation, run.originator)
@@ -125,10 +126,12 @@ class TargetSteps:
             if not self._succeeded(run, target, found, RECONCILE):
                 return False
             subscription = found.resource_id
-        if subscription is not None and not self.driver.delivers(subscription):
-            with run.lock:
+        broken = subscription and self.driver.broken_subscription(subscription)
+        if broken is not None:
+            with run.lock:  # retired first: its deletion notice is then no alarm
                 run.add_subscription(target, subscription)
-                self.engine.retire_subscription(run, target, delete=True)
+                self.engine.retire_subscription(run, target, delete=False)
+            self.driver.remove(broken, "a subscription ACME would not notify through")
             subscription = None
 
         if subscription is None:

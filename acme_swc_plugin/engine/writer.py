@@ -22,7 +22,7 @@ from acmecse.runtime.EventManager import EventData, eventManager
 from acmecse.runtime.Logging import Logging as L
 
 from ..core._values import IN_PROGRESS, NOT_YET_STARTED
-from .hidden import RUN_NUMBER, SUBSCRIPTIONS
+from .hidden import RETIRING, RUN_NUMBER, SUBSCRIPTIONS
 from .runs import Run
 
 
@@ -87,5 +87,6 @@ class StatusWriter:
             "inss": run.ledger.to_attribute(),
             "swlk": run.ledger.software_links(),
             SUBSCRIPTIONS: dict(run.subscriptions),
+            RETIRING: sorted(run.retiring),
             RUN_NUMBER: run.number,
         }

@@ -9,7 +9,9 @@ The agent logs each step at DEBUG level (`swcagent: <ri> install in process, ...
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 
 from cse import CSEProcess
 from fleet import ADMIN, sp
@@ -59,3 +61,24 @@ def _ri(cse: CSEProcess, uri: str) -> str:
     rsc, body = cse.client.retrieve(f"/~{cse.csi}/{uri}", ADMIN)
     assert rsc == 2000, (uri, body)
     return next(iter(body.values()))["ri"]
+
+
+def edit_tinydb(cse: CSEProcess, file: str, change: Callable[[dict], None]) -> None:
+    """Change a stopped CSE's TinyDB file `file` (`resources`, `identifiers`, ...) in
+    place: `change(tables)` gets its `{table: {doc_id: document}}` and edits it."""
+    (path,) = (cse.base_dir / "data").glob(f"{file}-*.json")
+    tables = json.loads(path.read_text(encoding="utf-8"))
+    change(tables)
+    path.write_text(json.dumps(tables), encoding="utf-8")
+
+
+def drop(documents: dict, ri: str) -> None:
+    """Remove the documents of resource `ri` from a table."""
+    for doc_id in [i for i, doc in documents.items() if doc.get("ri") == ri]:
+        del documents[doc_id]
+
+
+def document(documents: dict, ri: str) -> dict:
+    """The stored document of the resource `ri` in a `resources` table."""
+    (found,) = [doc for doc in documents.values() if doc.get("ri") == ri]
+    return found

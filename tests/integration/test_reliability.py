@@ -32,6 +32,9 @@ from fleet import (
 from reliability_helpers import (
     DEBUG_LOG,
     agent_steps,
+    document,
+    drop,
+    edit_tinydb,
     local_ri,
     software_under,
     subscriptions_on,
@@ -148,6 +151,85 @@ def test_a_killed_in_cse_resumes_a_campaign_over_registree_targets(
     check_resumed_campaign(done, nodes, middle, expected)
     for link in done["swlk"]:  # the registree's agent never restarted: exact counts
         assert agent_steps(middle, link) == {"started": 1, "answered": 1}, link
+
+
+def crash_leftovers(cse: CSEProcess, campaign_ri: str) -> tuple[str, str]:
+    """Turn a stopped CSE's data into what a kill can leave, as two TinyDB files are
+    written at different moments, also in the middle of a CREATE:
+
+    - the `[software]` of target 0 stored with only its first attributes (no creation
+      time, no creator, no status), not yet linked, subscribed to or started;
+    - the subscription on target 1's `[software]` stored as a resource, but without
+      ACME's notification entry, so that it would never notify.
+
+    Return the `ri` of both.
+    """
+    found: dict[str, str] = {}
+
+    def resources(tables: dict) -> None:
+        documents = tables["resources"]
+        campaign_doc = document(documents, campaign_ri)
+        entry = campaign_doc["inss"][0]
+        found["software"] = entry.pop("swri")
+        campaign_doc["swlk"].remove(found["software"])
+        found["subscription"] = campaign_doc["__swcSubscriptions__"].pop(entry["tgt"])
+        software = document(documents, found["software"])
+        first = {"mgd", "rn", "vr", "swn", "url", "__announcedTo__", "__rtype__", "pi", "ri"}
+        for key in set(software) - first - {"__srn__", "ty"}:
+            del software[key]
+        drop(documents, found["subscription"])
+        found["unnotified"] = campaign_doc["__swcSubscriptions__"][campaign_doc["swtg"][1]]
+
+    def identifiers(tables: dict) -> None:
+        for table in tables.values():
+            drop(table, found["subscription"])
+            for doc in table.values():
+                if doc.get("ri") == found["software"] and "ch" in doc:
+                    doc["ch"] = [child for child in doc["ch"] if child[0] != found["subscription"]]
+
+    edit_tinydb(cse, "resources", resources)
+    edit_tinydb(cse, "identifiers", identifiers)
+
+    def notification_entries(tables: dict) -> None:
+        for table in tables.values():
+            drop(table, found["subscription"])
+            drop(table, found["unnotified"])
+
+    edit_tinydb(cse, "subscriptions", notification_entries)
+    return found["software"], found["unnotified"]
+
+
+def test_what_a_crash_left_behind_is_repaired_after_the_restart(
+    cse_factory: Callable[..., CSEProcess],
+) -> None:
+    """The kills above reach these states only now and then; here they are made."""
+    hosting = cse_factory(db="tinydb", settings=settings(), agent=True)
+    if hosting.db != "tinydb":
+        pytest.skip("edits TinyDB's files")
+    ae = register_ae(hosting)
+    nodes = make_nodes(hosting, 3, [ae], labels=[["swcsim:delay=4"]] * 3)
+    path = create_campaign(hosting, ae, campaign_body(nodes))
+    running = wait_until(lambda: len((c := campaign(hosting, path, ae))["swlk"]) == 3 and c, 10)
+    time.sleep(1)  # the run's subscriptions are recorded; the devices still work
+    assert hosting.stop() == 0
+
+    half_written, unnotified = crash_leftovers(hosting, running["ri"])
+    hosting.start()
+    done = wait_finished(hosting, path, ae, timeout=40)
+
+    assert statuses(done) == [STATUS.INSTALLED] * 3
+    assert done["agss"] == STATUS.INSTALLED
+    replaced = done["inss"][0]["swri"]
+    assert replaced != half_written
+    assert software_under(hosting, nodes[0]) == [replaced]  # the half-written one is gone
+    assert agent_steps(hosting, replaced) == {"started": 1, "answered": 1}
+    assert done["inss"][1]["swri"] == running["inss"][1]["swri"]
+    log = hosting.log()
+    assert f"removing {half_written}, left half-written by a crash" in log
+    assert unnotified not in [
+        sub.rsplit("/", 1)[-1] for sub in subscriptions_on(hosting, done["inss"][1]["swri"])
+    ]
+    wait_until(lambda: not any(subscriptions_on(hosting, e["swri"]) for e in done["inss"]), 10)
 
 
 # --- devices that answer twice ------------------------------------------------------------
