@@ -49,6 +49,18 @@ class Outcome:
 TRANSIENT_CODES = frozenset(
     {ResponseStatusCode.REQUEST_TIMEOUT, ResponseStatusCode.TARGET_NOT_REACHABLE}
 )
+"""Answers below 5000 that may pass; every other 4xxx is final."""
+FINAL_CODES = frozenset(
+    {
+        ResponseStatusCode.NOT_IMPLEMENTED,
+        ResponseStatusCode.RECEIVER_HAS_NO_PRIVILEGES,
+        ResponseStatusCode.ALREADY_EXISTS,
+        ResponseStatusCode.TARGET_NOT_SUBSCRIBABLE,
+        ResponseStatusCode.SUBSCRIPTION_HOST_HAS_NO_PRIVILEGE,
+        ResponseStatusCode.NOT_ACCEPTABLE,
+    }
+)
+"""5xxx answers that say no for good: asking again gives the same answer."""
 
 
 def _reason(error: Exception) -> str:
@@ -89,7 +101,9 @@ class TargetDriver:
             return True
         if not isinstance(error, ResponseException):
             return False
-        if error.rsc in TRANSIENT_CODES or int(error.rsc) >= 5000:
+        if error.rsc in TRANSIENT_CODES or (
+            int(error.rsc) >= 5000 and error.rsc not in FINAL_CODES
+        ):
             return True
         if error.rsc == ResponseStatusCode.NOT_FOUND and resource_id.startswith("/"):
             host = "/" + resource_id.split("/")[1]

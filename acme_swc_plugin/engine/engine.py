@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -43,6 +44,12 @@ from .runs import Run
 from .steps import TargetSteps
 from .timers import DEADLINE, RECONCILE, RETRY, Timers
 from .writer import StatusWriter
+
+RETIRE_DELAY = 1.0
+"""Seconds between a target's end and the DELETE of its subscription. ACME writes the
+parent `[software]` from its own copy when a child is deleted, and ACME notifies
+before the write that ended the target is stored: a DELETE at once can read the old
+copy and undo the device's report."""
 
 
 class CampaignEngine:
@@ -74,6 +81,8 @@ class CampaignEngine:
         """Campaign -> when `startDelay` after its CREATE ends."""
         self._retired: dict[str, set[str]] = {}
         """Campaign -> subscriptions it deleted itself; their deletion notices are fine."""
+        self._to_delete: deque[tuple[float, Run, str]] = deque()
+        """(when, run, subscription) for subscriptions of ended targets, in time order."""
         self._pool: ThreadPoolExecutor | None = None
         self._ticker = None
         self._resumed = False
@@ -100,6 +109,7 @@ class CampaignEngine:
         self.runs.clear()
         self.known.clear()
         self.timers.clear()
+        self._to_delete.clear()  # recorded as retiring: deleted at the next start
 
     def _submit(self, function, *args) -> None:
         if self._pool is not None:
@@ -345,7 +355,7 @@ class CampaignEngine:
             self._retired.setdefault(run.ri, set()).add(subscription)
             if delete:
                 run.retiring.add(subscription)
-                self._submit(self._delete_retiring, run, subscription)
+                self._to_delete.append((time.time() + RETIRE_DELAY, run, subscription))
 
     def _delete_retiring(self, run: Run, subscription: str) -> None:
         """Delete a terminal target's subscription; forget it once it is gone.
@@ -373,8 +383,8 @@ class CampaignEngine:
     # Deadlines and windows
 
     def _tick(self) -> bool:
-        """Every second: expire silent targets, start campaigns whose `startDelay` ended
-        or whose window opened."""
+        """Every second: expire silent targets, delete the subscriptions of ended ones,
+        start campaigns whose `startDelay` ended or whose window opened."""
         now = time.time()
         for timer in self.timers.due(now):
             run = self.runs.get(timer.campaign_ri)
@@ -387,6 +397,9 @@ class CampaignEngine:
                 self._submit(self.steps.advance, run, timer.target)
             elif timer.kind == RECONCILE:
                 self._submit(self.steps.reconcile, run, timer.target)
+        while self._to_delete and self._to_delete[0][0] <= now:
+            _, run, subscription = self._to_delete.popleft()
+            self._submit(self._delete_retiring, run, subscription)
         with self._guard:
             due = [ri for ri, when in self._delayed.items() if when <= now]
             for campaign_ri in due:

@@ -305,7 +305,7 @@ def without_subscriptions_on_software(folder: Path) -> Path:
 def test_a_subscription_the_registree_refuses_makes_its_targets_error(
     cse_factory: Callable[..., CSEProcess], tmp_path: Path
 ) -> None:
-    infrastructure = cse_factory(settings=settings(targetTimeout=5), agent=True)
+    infrastructure = cse_factory(settings=settings(), agent=True)
     refusing = {"cse": {"resourcesPath": without_subscriptions_on_software(tmp_path / "init")}}
     middle = cse_factory(
         cse_type="MN",
@@ -321,8 +321,8 @@ def test_a_subscription_the_registree_refuses_makes_its_targets_error(
 
     done = wait_finished(infrastructure, path, ae)
 
-    # ACME answers 5203 TARGET_NOT_SUBSCRIBABLE; as a 5xxx answer it is retried until
-    # targetTimeout (docs/reliability.md), then the target is ERROR with the reason.
+    # ACME answers 5203 TARGET_NOT_SUBSCRIBABLE, a final answer: the target is ERROR with
+    # the reason at once, not after targetTimeout (docs/reliability.md).
     assert statuses(done) == [STATUS.INSTALLED] * 2 + [STATUS.ERROR] * 2
     assert done["agss"] == STATUS.ERROR
     log = infrastructure.log()
