@@ -32,6 +32,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.services.Dispatcher", "Dispatcher.processNotifyRequest"),
     ("acmecse.services.Dispatcher", "Dispatcher._checkHybridID"),
     ("acmecse.services.Dispatcher", "Dispatcher.notifyLocalResource"),
+    ("acmecse.services.RequestManager", "RequestManager.determineTargetDetails"),
     ("acmecse.runtime.CSE", "_shutdown"),
     ("acmecse.helpers.TinyDBBufferedStorage", "TinyDBBufferedStorage._fileWriter"),
     ("tinydb.storages", "JSONStorage.write"),

@@ -14,6 +14,14 @@ Both wrappers ask the receiver (the campaign engine) whether the target is a
 campaign and, if so, hand the notification to it without loading the resource; the
 engine checks the subscription and the sender itself. Every other NOTIFY keeps ACME's
 path unchanged.
+
+Before that, to send a NOTIFY to a local resource, `RequestManager.determineTargetDetails`
+loads the target only to learn that it is not a notification entity, and then this
+CSE's own `<CSEBase>` (a scan of every stored resource with the memory and TinyDB
+databases) for the release version and serialization of "this CSE". Both answers are
+the same for every NOTIFY to any campaign, so the third wrapper asks ACME once and
+re-uses that answer, with the originator and target of each request; a per-notification
+cost that grew with the number of resources in the CSE is gone.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from acmecse.etc.IDUtils import isStructured, localResourceID
 from acmecse.etc.ResponseStatusCodes import ResponseException, ResponseStatusCode
 from acmecse.etc.Types import CSERequest, Operation, Result
 from acmecse.services.Dispatcher import Dispatcher
+from acmecse.services.RequestManager import RequestManager
 
 
 class Receiver(Protocol):
@@ -35,6 +44,11 @@ class Receiver(Protocol):
 
 
 _receiver: Receiver | None = None
+_campaign_details: list[tuple] = []
+"""ACME's target details of a first NOTIFY to a campaign, as a template for the next."""
+
+DETAILS_ORIGINATOR, DETAILS_TARGET, DETAILS_LENGTH = 4, 5, 8
+"""Where ACME 2026.5.3 puts the originator and the target ID in a target details tuple."""
 
 
 def set_receiver(receiver: Receiver | None) -> None:
@@ -64,7 +78,7 @@ def _campaign_ri(dispatcher: Any, request: Any, id: str | None) -> str | None:
 
 
 def route_notifications() -> None:
-    """Wrap both of ACME's NOTIFY entry points once."""
+    """Wrap both of ACME's NOTIFY entry points and its target lookup once."""
     process = Dispatcher.processNotifyRequest
     if getattr(process, "_swc_wrapped", False):
         return
@@ -93,11 +107,31 @@ def route_notifications() -> None:
         _receiver.handle_notification(ri, request, originator)
         return Result(rsc=ResponseStatusCode.OK)
 
+    target_details = RequestManager.determineTargetDetails
+
+    def determineTargetDetails(self, request):  # noqa: N802 - ACME's name
+        ri = None
+        if _receiver is not None and request.op == Operation.NOTIFY and not request._directURL:
+            ri = localResourceID(request.to or "")
+        if ri is None or not _receiver.is_campaign(ri):
+            return target_details(self, request)
+        if not _campaign_details:
+            details = target_details(self, request)
+            if len(details) == 1 and len(details[0]) == DETAILS_LENGTH:
+                _campaign_details.append(details[0])
+            return details
+        template = list(_campaign_details[0])
+        template[DETAILS_ORIGINATOR] = request.originator
+        template[DETAILS_TARGET] = request.to
+        return [tuple(template)]
+
     for wrapper, original in (
         (processNotifyRequest, process),
         (notifyLocalResource, notify_local),
+        (determineTargetDetails, target_details),
     ):
         wrapper._swc_wrapped = True  # type: ignore[attr-defined]
         wrapper.__doc__ = original.__doc__
     Dispatcher.processNotifyRequest = processNotifyRequest
     Dispatcher.notifyLocalResource = notifyLocalResource
+    RequestManager.determineTargetDetails = determineTargetDetails
