@@ -10,7 +10,8 @@ measured), and then measures one campaign's work over them:
   flag, the device's answers, the subscription's deletion;
 - peer: the same requests from this process over HTTP on a thread pool, with a
   notification receiver on 127.0.0.1 (what a user without the plugin would write);
-- plugin: one `<softwareCampaign>` over the N targets, followed by a RETRIEVE every 0.5 s.
+- plugin: one `<softwareCampaign>` over the N targets, followed by a RETRIEVE every 2 s
+  (`--poll`), as a user watching it would.
 
 Per run: wall time to the last target done, the CSE's CPU time (and this process's for
 the peer), the CSE's peak memory (VmHWM), and the CPU the rest of the machine used
@@ -96,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workdir", help="where the CSEs' runtime directories go (a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the runtime directories")
     parser.add_argument(
+        "--poll",
+        type=float,
+        default=2.0,
+        help="seconds between the plugin variant's RETRIEVEs of the campaign (2)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         help="record each run's CSE with py-spy (--gil, raw stacks) into DIR/<variant>-<N>.txt; "
@@ -126,7 +133,7 @@ def measure(base_dir: Path, variant: str, size: int, args) -> dict:
             elif variant == "peer":
                 figures = run_peer(cse, fleet, args.parallel, args.limit)
             else:
-                figures = run_plugin(cse, fleet, args.limit)
+                figures = run_plugin(cse, fleet, args.limit, args.poll)
         except BenchError as e:
             figures = {"failure": str(e)}
         cse_cpu_done = cse.cpu()

@@ -33,7 +33,6 @@ INSTALL = int(PROTOCOL.operation.INSTALL)
 SOFTWARE = {"vr": "1.0", "swn": "benchapp", "url": "http://127.0.0.1/packages/app.tar.gz"}
 SUCCESSFUL = 1
 FAILED = 2
-POLL_INTERVAL = 0.5
 STALL_LIMIT = 10.0
 """Seconds without a notification after which the peer falls back to polling."""
 
@@ -261,8 +260,8 @@ def run_peer(cse: BenchCSE, fleet: Fleet, threads: int, limit: float) -> dict:
 # The plugin
 
 
-def run_plugin(cse: BenchCSE, fleet: Fleet, limit: float) -> dict:
-    """CREATE a campaign over every node and RETRIEVE it every 0.5 s until terminal.
+def run_plugin(cse: BenchCSE, fleet: Fleet, limit: float, poll: float) -> dict:
+    """CREATE a campaign over every node and RETRIEVE it every `poll` s until terminal.
 
     `seconds` runs from sending the CREATE to the campaign's `lt` at its terminal write,
     so the polling interval does not blur it; `seen_seconds` is when the poll saw it.
@@ -292,7 +291,7 @@ def run_plugin(cse: BenchCSE, fleet: Fleet, limit: float) -> dict:
         campaign = _check(rsc, body, 2000, "RETRIEVE campaign")["m2m:swc"]
         if campaign["agss"] not in UNFINISHED or time.monotonic() > deadline:
             break
-        time.sleep(max(0.0, POLL_INTERVAL - (time.monotonic() - asked)))
+        time.sleep(max(0.0, poll - (time.monotonic() - asked)))
     seen = time.time() - began
 
     after = []

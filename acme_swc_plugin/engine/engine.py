@@ -233,21 +233,28 @@ class CampaignEngine:
     def _notify_id(self, campaign_ri: str) -> str:
         return f"{RC.cseCsi}/{campaign_ri}"
 
-    def _start(self, campaign: Any) -> None:
-        """Begin a run over all targets (10.2.28.2 steps 4 to 6)."""
+    def _run_of(self, campaign: Any, number: int, ledger: TargetLedger) -> Run:
+        """The in-memory run `number` of `campaign`, registered for its notifications."""
         targets = list(campaign.swtg)
         keys = campaign.attribute(TARGET_KEYS) or targets
         run = Run(
             ri=campaign.ri,
-            number=(campaign.attribute(RUN_NUMBER) or 0) + 1,
+            number=number,
             operation=campaign.swop,
             originator=campaign.getOriginator(),
             notify_id=self._notify_id(campaign.ri),
             parents=dict(zip(targets, keys, strict=True)),
             software={"vr": campaign.swvr, "swn": campaign.swnm, "url": campaign.swur},
-            ledger=TargetLedger(campaign.swop, targets),
+            ledger=ledger,
         )
         self.runs[campaign.ri] = run
+        return run
+
+    def _start(self, campaign: Any) -> None:
+        """Begin a run over all targets (10.2.28.2 steps 4 to 6)."""
+        targets = list(campaign.swtg)
+        number = (campaign.attribute(RUN_NUMBER) or 0) + 1
+        run = self._run_of(campaign, number, TargetLedger(campaign.swop, targets))
         L.isInfo and L.log(
             f"acme-swc: campaign {campaign.ri} started: {Operation(run.operation).name} "
             f"{campaign.swnm} {campaign.swvr} on {len(targets)} targets (run {run.number})"
@@ -451,21 +458,9 @@ class CampaignEngine:
                 f"acme-swc: campaign {campaign.ri} cannot resume, its statuses are damaged: {e}"
             )
             return
-        targets = list(campaign.swtg)
-        keys = campaign.attribute(TARGET_KEYS) or targets
-        run = Run(
-            ri=campaign.ri,
-            number=campaign.attribute(RUN_NUMBER) or 1,
-            operation=campaign.swop,
-            originator=campaign.getOriginator(),
-            notify_id=self._notify_id(campaign.ri),
-            parents=dict(zip(targets, keys, strict=True)),
-            software={"vr": campaign.swvr, "swn": campaign.swnm, "url": campaign.swur},
-            ledger=ledger,
-        )
+        run = self._run_of(campaign, campaign.attribute(RUN_NUMBER) or 1, ledger)
         for target, subscription in (campaign.attribute(SUBSCRIPTIONS) or {}).items():
             run.add_subscription(target, subscription)
-        self.runs[campaign.ri] = run
         for subscription in campaign.attribute(RETIRING) or []:
             run.retiring.add(subscription)
             self._submit(self._delete_retiring, run, subscription)
