@@ -63,14 +63,15 @@ def prepared_suite(acme_tests: Path, work: Path, with_plugin: bool) -> Path:
     return suite
 
 
-def start_cses(work: Path, with_plugin: bool) -> list[CSEProcess]:
+def start_cses(work: Path, with_plugin: bool, started: list[CSEProcess]) -> None:
+    """Start the IN- and the MN-CSE; `started` holds each as soon as it runs, so that
+    the caller stops what started also when a later step fails."""
     infrastructure = CSEProcess(
         work / "in", port=IN_PORT, upper_tester=True, settings=IN_SETTINGS, agent=True
     )
     middle = CSEProcess(
         work / "mn", cse_type="MN", registrar_port=IN_PORT, port=MN_PORT, agent=True
     )
-    started = []
     for cse in (infrastructure, middle):
         if not with_plugin:
             layout.lay_out(
@@ -83,9 +84,9 @@ def start_cses(work: Path, with_plugin: bool) -> list[CSEProcess]:
             )
             layout.remove(cse.base_dir)  # the same acme.ini, without the plugin
             cse.plugin = False
-        started.append(cse.start())
+        started.append(cse)
+        cse.start()
     middle.wait_registered(infrastructure)
-    return started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="acme-suite-") as folder:
         work = Path(folder)
         suite = prepared_suite(options.acme_tests, work, not options.stock)
-        cses = start_cses(work, not options.stock)
+        cses: list[CSEProcess] = []
         try:
+            start_cses(work, not options.stock, cses)
             command = [sys.executable, "runTests.py", "--no-failfast", *options.suites]
             return subprocess.run(command, cwd=suite, stdin=subprocess.DEVNULL).returncode
         finally:

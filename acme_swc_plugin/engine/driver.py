@@ -23,11 +23,12 @@ from acmecse.etc.ResponseStatusCodes import (
 )
 from acmecse.etc.Types import CSERequest, Operation, ResourceTypes, ResultContentType
 from acmecse.runtime import CSE
-from acmecse.runtime.Logging import Logging as L
 
 from ..core._values import ACTIVATE, DEACTIVATE, INSTALL, UNINSTALL
+from .repair import CrashRepair
 
 SOFTWARE_MGD = int(ResourceTypes.SWR)
+SHORT_TYPES = {"m2m:swr": ResourceTypes.MGMTOBJ, "m2m:sub": ResourceTypes.SUB}
 FLAG = {INSTALL: "in", UNINSTALL: "un", ACTIVATE: "act", DEACTIVATE: "dea"}
 """The `[software]` attribute that starts each operation."""
 REPORT = {INSTALL: "ins", UNINSTALL: "ins", ACTIVATE: "acts", DEACTIVATE: "acts"}
@@ -49,7 +50,8 @@ class Outcome:
 TRANSIENT_CODES = frozenset(
     {ResponseStatusCode.REQUEST_TIMEOUT, ResponseStatusCode.TARGET_NOT_REACHABLE}
 )
-"""Answers below 5000 that may pass; every other 4xxx is final."""
+"""Answers that may pass; besides them every 4xxx is final, and every 5xxx but
+`FINAL_CODES` may pass."""
 FINAL_CODES = frozenset(
     {
         ResponseStatusCode.NOT_IMPLEMENTED,
@@ -88,8 +90,8 @@ class TargetDriver:
 
     def __init__(self, dispatcher: Any, storage: Any, registered: Callable[[], set[str]]) -> None:
         self.dispatcher = dispatcher
-        self.storage = storage
         self.registered = registered
+        self.repair = CrashRepair(dispatcher, storage)
 
     def _failed(self, what: str, resource_id: str, error: Exception) -> Outcome:
         return Outcome(
@@ -140,26 +142,31 @@ class TargetDriver:
         """The ID of the first direct child of `parent` of type `short_name` (`m2m:sub`,
         `m2m:swr`) for which `wanted(attributes)` holds; no ID when there is none.
 
-        A local parent's children are read from storage, and half-written ones are
-        removed (see `_sound`); a registree's are asked for with one RETRIEVE (`rcn` 8,
-        child resources) in the originator's name.
+        A local parent's children are read from storage, and a wanted one that a crash
+        left half-written is removed instead (see `repair`); a registree's are asked for
+        with one RETRIEVE (`rcn` 8, child resources) in the originator's name.
         """
         try:
             if (ri := localResourceID(parent)) is not None:
-                children = [
-                    child.dict
-                    for child in self.dispatcher.retrieveDirectChildResources(ri)
-                    if child.typeShortname == short_name and self._sound(child)
-                ]
-                csi = ""
-            else:
-                children = self._remote_children(parent, short_name, originator)
-                csi = "/" + parent.split("/")[1]
+                return self._local_child(ri, short_name, wanted)
+            children = self._remote_children(parent, short_name, originator)
         except Exception as e:
             return self._failed(f"children of {parent} not readable", parent, e)
+        csi = "/" + parent.split("/")[1]
         for child in children:
             if wanted(child):
                 return Outcome(resource_id=_global_id(child["ri"], csi))
+        return Outcome()
+
+    def _local_child(self, parent_ri: str, short_name: str, wanted: Callable) -> Outcome:
+        for child in self.dispatcher.retrieveDirectChildResources(
+            parent_ri, SHORT_TYPES[short_name]
+        ):
+            if not wanted(child.dict):
+                continue
+            if not self.repair.half_written(child):
+                return Outcome(resource_id=child.ri)
+            self.repair.discard(child, "left half-written by a crash")
         return Outcome()
 
     @staticmethod
@@ -204,49 +211,6 @@ class TargetDriver:
         except Exception as e:
             return self._failed(f"subscription to {resource_id} refused", resource_id, e)
         return Outcome(resource_id=_global_id(ri, csi))
-
-    def _sound(self, resource: Any) -> bool:
-        """False for a local resource that a crash left half-written, which is removed.
-
-        ACME's TinyDB writes its files from memory every `writeDelay` seconds, also in
-        the middle of a CREATE, whose first step stores the resource before its creation
-        time and creator are set. A CSE killed right after such a write keeps a resource
-        that nobody may use (its creator is unknown, so ACME grants no access). Only the
-        engine's own `[software]` and subscriptions are checked, and they are removed as
-        the CSE itself, since their creator could not delete them.
-        """
-        if resource.ct and resource.getOriginator():
-            return True
-        self.remove(resource, "left half-written by a crash")
-        return False
-
-    def remove(self, resource: Any, why: str) -> None:
-        """Delete a broken local resource of the engine's as the CSE itself."""
-        L.isInfo and L.log(f"acme-swc: removing {resource.ri}, {why}")
-        try:
-            self.dispatcher.deleteLocalResource(resource)
-        except Exception as e:  # ACME may trip over what is missing
-            L.isDebug and L.logDebug(f"acme-swc: {resource.ri} removed from storage only: {e}")
-            self.storage.deleteResource(resource)
-
-    def broken_subscription(self, subscription_id: str) -> Any:
-        """The local `<subscription>` if ACME would not notify through it, else None.
-
-        A local subscription is in two of ACME's TinyDB files, the resource and the
-        notification table; a CSE killed between their writes can keep the resource
-        without the table entry, and such a subscription never fires. A registree's
-        subscription is taken as its CSE reports it. Remove a broken one with
-        `remove()`.
-        """
-        if (ri := localResourceID(subscription_id)) is None:
-            return None
-        try:
-            subscription = self.dispatcher.retrieveLocalResource(ri)
-        except ResponseException:
-            return None  # gone: the run learns it from the [software] and subscribes anew
-        if subscription.ct and subscription.getOriginator() and self.storage.getSubscription(ri):
-            return None
-        return subscription
 
     def start_operation(self, software_id: str, operation: int, originator: str) -> Outcome:
         """Set `in`, `un`, `act` or `dea` to true (10.2.28.2 step 6)."""

@@ -49,7 +49,7 @@ RETIRE_DELAY = 1.0
 """Seconds between a target's end and the DELETE of its subscription. ACME writes the
 parent `[software]` from its own copy when a child is deleted, and ACME notifies
 before the write that ended the target is stored: a DELETE at once can read the old
-copy and undo the device's report."""
+copy and undo the device's report. The pause makes that unlikely, not impossible."""
 
 
 class CampaignEngine:
@@ -81,8 +81,9 @@ class CampaignEngine:
         """Campaign -> when `startDelay` after its CREATE ends."""
         self._retired: dict[str, set[str]] = {}
         """Campaign -> subscriptions it deleted itself; their deletion notices are fine."""
-        self._to_delete: deque[tuple[float, Run, str]] = deque()
-        """(when, run, subscription) for subscriptions of ended targets, in time order."""
+        self._to_delete: deque[tuple[float, str, str, Run | None]] = deque()
+        """(when, subscription, originator, run) of subscriptions to delete, in time order;
+        `run` forgets the subscription once it is gone."""
         self._pool: ThreadPoolExecutor | None = None
         self._ticker = None
         self._resumed = False
@@ -121,6 +122,20 @@ class CampaignEngine:
             function(*args)
         except Exception as e:  # a bug must not silently kill the pool's thread's work
             L.logErr(f"acme-swc: {function.__name__} failed: {e}", exc=e)
+
+    def _submit_step(self, step: Callable[[Run, str], None], run: Run, target: str) -> None:
+        """Run a target step on the pool; an unexpected error ends that target as ERROR,
+        so that no target waits for a deadline that was never set."""
+        self._submit(self._guarded_step, step, run, target)
+
+    def _guarded_step(self, step: Callable[[Run, str], None], run: Run, target: str) -> None:
+        try:
+            step(run, target)
+        except Exception as e:
+            L.logErr(
+                f"acme-swc: campaign {run.ri} target {target}: {step.__name__} failed: {e}", exc=e
+            )
+            self.fail(run, target, f"internal error in {step.__name__}: {e}")
 
     def lock(self, campaign_ri: str) -> threading.RLock:
         with self._guard:
@@ -176,16 +191,17 @@ class CampaignEngine:
                     run.cancelled = True
         self.gate.unwatch(campaign.ri)
 
-        subscriptions = list(
-            (run.subscriptions if run else campaign.attribute(SUBSCRIPTIONS) or {}).values()
-        )
-        subscriptions += sorted(run.retiring) if run else campaign.attribute(RETIRING) or []
-        subscriptions += list((campaign.attribute(TRIGGER_SUBSCRIPTIONS) or {}).keys())
-        software = []
-        if self.settings.delete_software_on_delete:
-            software = run.ledger.software_links() if run else list(campaign.swlk or [])
         originator = campaign.getOriginator()
-        self._submit(self._delete_all, subscriptions + software, originator)
+        subscriptions = set(campaign.attribute(RETIRING) or [])
+        subscriptions |= set((campaign.attribute(SUBSCRIPTIONS) or {}).values())
+        if run:
+            subscriptions |= run.retiring | set(run.subscriptions.values())
+        due = time.time() + RETIRE_DELAY
+        self._to_delete.extend((due, sub, originator, None) for sub in sorted(subscriptions))
+        immediately = list((campaign.attribute(TRIGGER_SUBSCRIPTIONS) or {}).keys())
+        if self.settings.delete_software_on_delete:
+            immediately += run.ledger.software_links() if run else list(campaign.swlk or [])
+        self._submit(self._delete_all, immediately, originator)
 
     def _delete_all(self, resource_ids: list[str], originator: str) -> None:
         for resource_id in resource_ids:
@@ -261,11 +277,12 @@ class CampaignEngine:
         )
         self.writer.request(run, now=True)
 
+        self._take_over_retiring(campaign, run)
         remote_triggers = list((campaign.attribute(TRIGGER_SUBSCRIPTIONS) or {}).keys())
         if remote_triggers:
             self._submit(self._delete_all, remote_triggers, run.originator)
         for target in targets:
-            self._submit(self.steps.advance, run, target)
+            self._submit_step(self.steps.advance, run, target)
 
     # Progress
 
@@ -358,24 +375,37 @@ class CampaignEngine:
     def retire_subscription(self, run: Run, target: str, delete: bool) -> None:
         """A terminal target needs no more notifications: drop (and delete) its subscription."""
         subscription = run.drop_subscription(target)
-        if subscription is not None:
+        if subscription is None:
+            return
+        if delete:
+            self._delete_later(run.ri, subscription, run.originator, run)
+        else:
             self._retired.setdefault(run.ri, set()).add(subscription)
-            if delete:
-                run.retiring.add(subscription)
-                self._to_delete.append((time.time() + RETIRE_DELAY, run, subscription))
 
-    def _delete_retiring(self, run: Run, subscription: str) -> None:
-        """Delete a terminal target's subscription; forget it once it is gone.
+    def _delete_later(
+        self, campaign_ri: str, subscription: str, originator: str, run: Run | None = None
+    ) -> None:
+        """Delete one of the campaign's subscriptions `RETIRE_DELAY` from now. With a run,
+        it stays recorded as retiring until it is gone, so that a restart deletes again
+        what a crash kept."""
+        self._retired.setdefault(campaign_ri, set()).add(subscription)
+        if run is not None:
+            run.retiring.add(subscription)
+        self._to_delete.append((time.time() + RETIRE_DELAY, subscription, originator, run))
 
-        The record is dropped with the next status write, if there is one; a finished
-        campaign keeps it until the next start, which deletes it again (see
+    def _delete_subscription(self, subscription: str, originator: str, run: Run | None) -> None:
+        """Delete a subscription; a run forgets it once it is gone.
+
+        The run's record is dropped with its next status write, if there is one; a
+        finished campaign keeps it until the next start, which deletes it again (see
         `resume_all`). That costs one repeated DELETE, never a campaign write of its own.
         """
-        if reason := self.driver.delete(subscription, run.originator):
+        if reason := self.driver.delete(subscription, originator):
             L.isDebug and L.logDebug(f"acme-swc: {subscription} not deleted: {reason}")
             return
-        with run.lock:
-            run.retiring.discard(subscription)
+        if run is not None:
+            with run.lock:
+                run.retiring.discard(subscription)
 
     def _written(self, run: Run) -> None:
         """After each write (caller holds the run's lock): end the run once terminal."""
@@ -401,12 +431,12 @@ class CampaignEngine:
                 reason = f"no answer within targetTimeout ({self.settings.target_timeout:g} s)"
                 self.fail(run, timer.target, reason)
             elif timer.kind == RETRY:
-                self._submit(self.steps.advance, run, timer.target)
+                self._submit_step(self.steps.advance, run, timer.target)
             elif timer.kind == RECONCILE:
-                self._submit(self.steps.reconcile, run, timer.target)
+                self._submit_step(self.steps.reconcile, run, timer.target)
         while self._to_delete and self._to_delete[0][0] <= now:
-            _, run, subscription = self._to_delete.popleft()
-            self._submit(self._delete_retiring, run, subscription)
+            _, subscription, originator, run = self._to_delete.popleft()
+            self._submit(self._delete_subscription, subscription, originator, run)
         with self._guard:
             due = [ri for ri, when in self._delayed.items() if when <= now]
             for campaign_ri in due:
@@ -433,42 +463,58 @@ class CampaignEngine:
             if campaign.agss == NOT_YET_STARTED:
                 self._submit(self.consider, campaign.ri)
             elif campaign.agss == IN_PROGRESS:
-                self._resume(campaign)
+                self._resume(campaign.ri)
             elif campaign.attribute(RETIRING):
-                self._submit(self._finish_retiring, campaign.ri)
+                self._submit(self._finish_retiring, campaign)
 
-    def _finish_retiring(self, campaign_ri: str) -> None:
-        """Delete the subscriptions a finished campaign had not seen deleted; keep those
-        that still cannot be, for the next start."""
-        with self.lock(campaign_ri):
-            campaign = self.dispatcher.retrieveLocalResource(campaign_ri)
-            left = [
-                subscription
-                for subscription in campaign.attribute(RETIRING) or []
-                if self.driver.delete(subscription, campaign.getOriginator())
-            ]
-            campaign.setAttribute(RETIRING, left or None)
+    def _finish_retiring(self, campaign: Any) -> None:
+        """Delete the subscriptions a finished campaign had not seen deleted, then record
+        those that still cannot be, for the next start."""
+        retiring = list(campaign.attribute(RETIRING) or [])
+        self._retired.setdefault(campaign.ri, set()).update(retiring)
+        left = {sub for sub in retiring if self.driver.delete(sub, campaign.getOriginator())}
+        with self.lock(campaign.ri):
+            try:  # read again: a request may have changed it meanwhile
+                campaign = self.dispatcher.retrieveLocalResource(campaign.ri)
+            except ResponseException:
+                return
+            if campaign.ri in self.runs:
+                return  # a new run started; it took the record over
+            still = [sub for sub in campaign.attribute(RETIRING) or [] if sub in left]
+            campaign.setAttribute(RETIRING, still or None)
             campaign.dbUpdate()
 
-    def _resume(self, campaign: Any) -> None:
-        try:
-            ledger = TargetLedger.from_attribute(campaign.swop, campaign.inss or [])
-        except ValueError as e:
-            L.logErr(
-                f"acme-swc: campaign {campaign.ri} cannot resume, its statuses are damaged: {e}"
-            )
-            return
-        run = self._run_of(campaign, campaign.attribute(RUN_NUMBER) or 1, ledger)
-        for target, subscription in (campaign.attribute(SUBSCRIPTIONS) or {}).items():
-            run.add_subscription(target, subscription)
-        for subscription in campaign.attribute(RETIRING) or []:
-            run.retiring.add(subscription)
-            self._submit(self._delete_retiring, run, subscription)
+    def _resume(self, campaign_ri: str) -> None:
+        """Go on with a stored run; requests are served meanwhile, so under the lock."""
+        with self.lock(campaign_ri):
+            try:
+                campaign = self.dispatcher.retrieveLocalResource(campaign_ri)
+            except ResponseException:
+                return  # deleted since the listing
+            if campaign_ri in self.runs or campaign.agss != IN_PROGRESS:
+                return
+            try:
+                ledger = TargetLedger.from_attribute(campaign.swop, campaign.inss or [])
+            except ValueError as e:
+                L.logErr(
+                    f"acme-swc: campaign {campaign_ri} cannot resume, its statuses are damaged: {e}"
+                )
+                return
+            run = self._run_of(campaign, campaign.attribute(RUN_NUMBER) or 1, ledger)
+            for target, subscription in (campaign.attribute(SUBSCRIPTIONS) or {}).items():
+                run.add_subscription(target, subscription)
+            self._take_over_retiring(campaign, run)
         unfinished = ledger.unfinished()
         L.isInfo and L.log(
             f"acme-swc: campaign {campaign.ri} resumed: {len(unfinished)} targets open"
         )
         for target in unfinished:
-            self._submit(self.steps.reconcile, run, target)
+            self._submit_step(self.steps.reconcile, run, target)
         if not unfinished:
             self.writer.request(run, now=True)
+
+    def _take_over_retiring(self, campaign: Any, run: Run) -> None:
+        """The new or resumed `run` deletes the subscriptions its campaign recorded as
+        retiring (of an earlier run, or before a restart)."""
+        for subscription in campaign.attribute(RETIRING) or []:
+            self._delete_later(campaign.ri, subscription, run.originator, run)

@@ -112,9 +112,10 @@ class TargetSteps:
 
     def _ensure_subscription(self, run: Run, target: str, software_id: str) -> bool:
         """Give the target a subscription on `software_id` that ACME delivers: the
-        recorded one, or one of the run found on the `[software]`, or a new one; a
-        subscription ACME would not deliver is deleted and made anew. True when the
-        target has one; otherwise it is retried or ERROR."""
+        recorded one, or one of the run found on the `[software]`, or a new one; one that
+        ACME would not deliver is removed and made anew, and a local `[software]`'s count
+        of subscriptions is set right (see `repair`). True when the target has one;
+        otherwise it is retried or ERROR."""
         subscription = run.subscriptions.get(target)
         if subscription is None:
             found = self.driver.find_child(
@@ -126,12 +127,11 @@ class TargetSteps:
             if not self._succeeded(run, target, found, RECONCILE):
                 return False
             subscription = found.resource_id
-        broken = subscription and self.driver.broken_subscription(subscription)
-        if broken is not None:
-            with run.lock:  # retired first: its deletion notice is then no alarm
-                run.add_subscription(target, subscription)
-                self.engine.retire_subscription(run, target, delete=False)
-            self.driver.remove(broken, "a subscription ACME would not notify through")
+        repair = self.driver.repair
+        if subscription is not None and (broken := repair.broken_subscription(subscription)):
+            with run.lock:
+                run.drop_subscription(target)
+            repair.discard(broken, "a subscription ACME would not notify through")
             subscription = None
 
         if subscription is None:
@@ -139,6 +139,7 @@ class TargetSteps:
             if not self._succeeded(run, target, made, RECONCILE):
                 return False
             subscription = made.resource_id
+        repair.recount_subscriptions(software_id)
         with run.lock:
             run.add_subscription(target, subscription)
         self.engine.writer.request(run)

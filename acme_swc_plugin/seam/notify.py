@@ -57,16 +57,16 @@ def set_receiver(receiver: Receiver | None) -> None:
     _receiver = receiver
 
 
-def _campaign_ri(dispatcher: Any, request: Any, id: str | None) -> str | None:
+def _campaign_ri(receiver: Receiver, dispatcher: Any, request: Any, id: str | None) -> str | None:
     """The `ri` of the campaign a NOTIFY request is addressed to, or None."""
-    if _receiver is None or not isinstance(request.pc, dict) or "m2m:sgn" not in request.pc:
+    if not isinstance(request.pc, dict) or "m2m:sgn" not in request.pc:
         return None
     if localResourceID(request.id) is None:
         return None
     _, resource_id = dispatcher._checkHybridID(request, id)
     if not resource_id:
         return None
-    if _receiver.is_campaign(resource_id):
+    if receiver.is_campaign(resource_id):
         return resource_id
     if not isStructured(resource_id):
         return None
@@ -74,7 +74,7 @@ def _campaign_ri(dispatcher: Any, request: Any, id: str | None) -> str | None:
         ri = dispatcher.retrieveResource(resource_id).ri
     except ResponseException:
         return None
-    return ri if _receiver.is_campaign(ri) else None
+    return ri if receiver.is_campaign(ri) else None
 
 
 def route_notifications() -> None:
@@ -84,16 +84,18 @@ def route_notifications() -> None:
         return
 
     def processNotifyRequest(self, request, originator, id=None):  # noqa: N802 - ACME's name
-        campaign_ri = _campaign_ri(self, request, id)
-        if campaign_ri is None:
+        receiver = _receiver  # one read: set_receiver() may change it meanwhile
+        campaign_ri = receiver and _campaign_ri(receiver, self, request, id)
+        if not campaign_ri:
             return process(self, request, originator, id)
-        _receiver.handle_notification(campaign_ri, request, originator)
+        receiver.handle_notification(campaign_ri, request, originator)
         return Result(rsc=ResponseStatusCode.OK)
 
     notify_local = Dispatcher.notifyLocalResource
 
     def notifyLocalResource(self, ri, originator, content):  # noqa: N802 - ACME's name
-        if _receiver is None or not _receiver.is_campaign(ri):
+        receiver = _receiver
+        if receiver is None or not receiver.is_campaign(ri):
             return notify_local(self, ri, originator, content)
         request = CSERequest(
             to=ri,
@@ -104,16 +106,16 @@ def route_notifications() -> None:
             rvi=RC.releaseVersion,
             pc=content,
         )
-        _receiver.handle_notification(ri, request, originator)
+        receiver.handle_notification(ri, request, originator)
         return Result(rsc=ResponseStatusCode.OK)
 
     target_details = RequestManager.determineTargetDetails
 
     def determineTargetDetails(self, request):  # noqa: N802 - ACME's name
-        ri = None
-        if _receiver is not None and request.op == Operation.NOTIFY and not request._directURL:
+        receiver, ri = _receiver, None  # one read: set_receiver() may change it meanwhile
+        if receiver is not None and request.op == Operation.NOTIFY and not request._directURL:
             ri = localResourceID(request.to or "")
-        if ri is None or not _receiver.is_campaign(ri):
+        if ri is None or not receiver.is_campaign(ri):
             return target_details(self, request)
         if not _campaign_details:
             details = target_details(self, request)

@@ -14,16 +14,20 @@ process died (up to `[database.tinydb] writeDelay` seconds of changes) is still 
 the campaign engine reconciles its targets after a restart for that reason.
 
 Only instances of ACME's buffered storage are changed; other TinyDB users in the
-process keep TinyDB's own write.
+process keep TinyDB's own write. When the temporary file cannot be written (no space,
+no permission), the error is logged and TinyDB's own write is used for that write, so
+that ACME's writer thread never dies of it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from typing import Any
 
 from acmecse.helpers.TinyDBBufferedStorage import TinyDBBufferedStorage
+from acmecse.runtime.Logging import Logging as L
 from tinydb.storages import JSONStorage
 
 _installed = False
@@ -38,6 +42,7 @@ def _replace_file(storage: Any, data: dict) -> None:
         out.write(json.dumps(data, **storage.kwargs))
         out.flush()
         os.fsync(out.fileno())
+    shutil.copymode(path, temporary)
     os.replace(temporary, path)
     _sync_directory(os.path.dirname(path) or ".")
 
@@ -68,9 +73,12 @@ def write_tinydb_files_atomically() -> None:
     tinydb_write = JSONStorage.write
 
     def write(self: Any, data: dict) -> None:
-        if isinstance(self, TinyDBBufferedStorage):
+        if not isinstance(self, TinyDBBufferedStorage):
+            return tinydb_write(self, data)
+        try:
             _replace_file(self, data)
-        else:
+        except OSError as e:
+            L.logErr(f"acme-swc: {self._handle.name} written in place, not replaced: {e}")
             tinydb_write(self, data)
 
     JSONStorage.write = write

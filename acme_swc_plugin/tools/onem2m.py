@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -19,6 +20,10 @@ import requests
 RELEASE = "5"
 TIMEOUT = 10.0
 """Seconds to wait for an answer."""
+STARTING = 5103
+"""What a CSE with the plugin answers (HTTP 503) while it is still starting."""
+STARTING_WAIT = 15.0
+"""Seconds to wait for a starting CSE before its 5103 is returned as the answer."""
 
 _numbers = itertools.count(1)
 
@@ -79,8 +84,20 @@ class Client:
     ) -> tuple[int, dict]:
         """Send one request to `resource_id` (`""` for the CSEBase).
 
-        Raises CSEUnreachable when there is no HTTP answer within the timeout.
+        A CSE that answers that it is still starting (HTTP 503, 5103) is asked again
+        every second for up to `STARTING_WAIT` seconds. Raises CSEUnreachable when there
+        is no HTTP answer within the timeout.
         """
+        deadline = time.monotonic() + STARTING_WAIT
+        while True:
+            rsc, answer, starting = self._send(method, resource_id, body, ty, params)
+            if not starting or time.monotonic() >= deadline:
+                return rsc, answer
+            time.sleep(1.0)
+
+    def _send(
+        self, method: str, resource_id: str, body: dict | None, ty: int | None, params: dict | None
+    ) -> tuple[int, dict, bool]:
         headers = {
             "X-M2M-Origin": self.originator,
             "X-M2M-RI": f"swc-{next(_numbers)}-{uuid.uuid4().hex[:8]}",
@@ -104,7 +121,8 @@ class Client:
                 f"cannot reach the CSE at {self.base_url} ({type(e).__name__}); "
                 "is it running, and is the URL right (--cse)?"
             ) from None
-        return int(response.headers.get("X-M2M-RSC", 0)), _json(response)
+        rsc = int(response.headers.get("X-M2M-RSC", 0))
+        return rsc, _json(response), response.status_code == 503 and rsc == STARTING
 
     def close(self) -> None:
         self._session.close()

@@ -159,10 +159,12 @@ def crash_leftovers(cse: CSEProcess, campaign_ri: str) -> tuple[str, str]:
 
     - the `[software]` of target 0 stored with only its first attributes (no creation
       time, no creator, no status), not yet linked, subscribed to or started;
-    - the subscription on target 1's `[software]` stored as a resource, but without
-      ACME's notification entry, so that it would never notify.
+    - the subscription on target 1's `[software]` half-written too, and without ACME's
+      notification entry, so that it would never notify;
+    - target 2's `[software]` with ACME's count of its subscriptions at 0, so that ACME
+      would skip its notifications although its subscription is sound.
 
-    Return the `ri` of both.
+    Return the `ri` of the first two.
     """
     found: dict[str, str] = {}
 
@@ -179,6 +181,9 @@ def crash_leftovers(cse: CSEProcess, campaign_ri: str) -> tuple[str, str]:
             del software[key]
         drop(documents, found["subscription"])
         found["unnotified"] = campaign_doc["__swcSubscriptions__"][campaign_doc["swtg"][1]]
+        unnotified = document(documents, found["unnotified"])
+        del unnotified["ct"], unnotified["__originator__"]
+        document(documents, campaign_doc["inss"][2]["swri"])["__subCtr__"] = 0
 
     def identifiers(tables: dict) -> None:
         for table in tables.values():
