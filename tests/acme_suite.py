@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("acme_tests", type=Path, help="the tests/ folder of an ACME checkout")
     parser.add_argument("--stock", action="store_true", help="CSEs without the plugin")
     parser.add_argument("suites", nargs="*", help="suites to run (default: all but testLoad)")
-    options = parser.parse_args(argv)
+    options = parser.parse_intermixed_args(argv)
     if not (options.acme_tests / "runTests.py").is_file():
         parser.error(f"{options.acme_tests} has no runTests.py")
     busy = [port for port in (IN_PORT, MN_PORT) if not port_free(port)]

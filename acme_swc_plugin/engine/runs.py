@@ -49,6 +49,8 @@ class Run:
     """Write even an unchanged ledger: someone else wrote the campaign meanwhile, or a
     subscription is new and must be recorded for a restart."""
     finished: bool = False
+    write_cost: float = 0.0
+    """CPU seconds the last write of the campaign took (it grows with the targets)."""
 
     def add_subscription(self, target: str, subscription_id: str) -> None:
         """Route `subscription_id`'s notifications to `target`; the next write records it."""

@@ -2,8 +2,12 @@
 
 A campaign over thousands of targets receives thousands of notifications; writing the
 whole resource for each would make a run quadratic. Changes mark the run dirty and one
-write, a short interval later, carries all of them. The aggregated status changing
-(IN_PROGRESS at the start, the terminal status at the end) is written at once.
+write, a short interval later, carries all of them. A write copies all N statuses, so
+at a fixed interval the writes of a long run over many targets would still add up to
+O(N²): the interval is stretched to `WRITE_SPACING` times the CPU time of the last
+write, which keeps writing below a twentieth of the CSE's time at any size. The
+aggregated status changing (IN_PROGRESS at the start, the terminal status at the end)
+is written at once.
 
 A write re-reads the campaign from storage, never reuses an old copy, and goes through
 ACME's resource update so that the campaign's own subscribers are notified
@@ -12,6 +16,7 @@ ACME's resource update so that the campaign's own subscribers are notified
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +29,9 @@ from acmecse.runtime.Logging import Logging as L
 from ..core._values import IN_PROGRESS, NOT_YET_STARTED
 from .hidden import RETIRING, RUN_NUMBER, SUBSCRIPTIONS
 from .runs import Run
+
+WRITE_SPACING = 20
+"""The next coalesced write waits at least this many times the last write's CPU time."""
 
 
 class StatusWriter:
@@ -44,8 +52,9 @@ class StatusWriter:
             if run.flush_pending:
                 return
             run.flush_pending = True
+            delay = max(self.interval, WRITE_SPACING * run.write_cost)
         BackgroundWorkerPool.newActor(
-            self.flush, delay=self.interval, name=f"swc_write_{run.ri}", data=run
+            self.flush, delay=delay, name=f"swc_write_{run.ri}", data=run
         ).start()
 
     def flush(self, run: Run = None, _data: Run | None = None) -> None:
@@ -57,6 +66,7 @@ class StatusWriter:
                 return
             run.force_write = False
             version = run.ledger.version
+            started = time.thread_time()
             try:
                 campaign = self.dispatcher.retrieveLocalResource(run.ri)
             except ResponseException:
@@ -74,6 +84,7 @@ class StatusWriter:
                 L.logWarn(f"acme-swc: status of campaign {run.ri} not written: {e.dbg}")
                 return
             run.ledger.mark_written(version)
+            run.write_cost = time.thread_time() - started
             self.on_written(run)
 
     @staticmethod

@@ -36,6 +36,10 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.runtime.CSE", "_shutdown"),
     ("acmecse.helpers.TinyDBBufferedStorage", "TinyDBBufferedStorage._fileWriter"),
     ("tinydb.storages", "JSONStorage.write"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.searchSubscriptionReprs"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.upsertSubscriptionRepr"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.removeSubscriptionRepr"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.purgeDB"),
     ("acmecse.resources.AnnounceableResource", "AnnounceableResource"),
     ("acmecse.resources.AnnouncedResource", "AnnouncedResource"),
 )

@@ -12,6 +12,7 @@ from .check import SeamError
 from .notify import route_notifications
 from .shutdown import complete_shutdown_on_exit
 from .starting import hold_requests_while_starting
+from .subscriptions import index_subscriptions_by_parent
 from .tinydb import write_tinydb_files_atomically
 from .types import register_types
 
@@ -41,8 +42,8 @@ def check_policy_files(base_directory: str) -> None:
 
 
 def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None:
-    """Register both types, the access fixes, NOTIFY routing, and the start-up,
-    shutdown and crash fixes; safe to call twice."""
+    """Register both types, the access fixes, NOTIFY routing, the start-up, shutdown
+    and crash fixes, and the subscription index; safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
     check_bodies({protocol.campaign.type_name, protocol.announced.type_name})
     install_access(protocol)
@@ -50,3 +51,4 @@ def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None
     complete_shutdown_on_exit()
     hold_requests_while_starting()
     write_tinydb_files_atomically()
+    index_subscriptions_by_parent()
