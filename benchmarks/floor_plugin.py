@@ -21,6 +21,10 @@ Triggers, each a `<container>` created under the CSEBase by the benchmark:
   writes `{"prepared": <node count>}` into the file (setup, not measured);
 - `floor-go`: starts the work; when every target is done it writes
   `{"done": <epoch seconds>, "targets": N, "failed": [...]}` into the file.
+
+The floor's CSE runs the same ACME as the plugin's: with the TinyDB indexes of
+`acme_swc_plugin.seam.indexes`, so that plugin/floor compares the plugin's logic, not
+ACME with and without the indexes.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from acmecse.resources.CNT import CNT
 from acmecse.runtime.EventManager import EventData, eventHandler, eventManager, onEvent
 from acmecse.runtime.Logging import Logging as L
 from acmecse.runtime.PluginSupport import plugin, requires, start, stop
+
+from acme_swc_plugin.seam.indexes import index_tinydb_lookups
 
 ADMIN = "CAdmin"
 SINK = "floor-sink"
@@ -144,6 +150,9 @@ class FloorBenchmarkPlugin:
 
     @start
     def start(self) -> None:
+        # The same ACME as the campaign plugin's CSE: with the seam's TinyDB indexes, the
+        # one part of the seam that changes what ACME's own resource work costs.
+        index_tinydb_lookups()
         plugin_self = self
         original = CNT.handleNotification
         FloorBenchmarkPlugin._original_handler = original

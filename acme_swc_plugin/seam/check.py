@@ -40,6 +40,13 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.upsertSubscriptionRepr"),
     ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.removeSubscriptionRepr"),
     ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.purgeDB"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.insertResource"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.upsertResource"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.updateResource"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.deleteResource"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.searchResources"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.hasResource"),
+    ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.searchByFragment"),
     ("acmecse.resources.AnnounceableResource", "AnnounceableResource"),
     ("acmecse.resources.AnnouncedResource", "AnnouncedResource"),
 )

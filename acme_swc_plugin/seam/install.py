@@ -9,10 +9,10 @@ from ..protocol import POLICY_FILES, Protocol, data_dir
 from .access import install_access
 from .bodies import check_bodies
 from .check import SeamError
+from .indexes import index_tinydb_lookups
 from .notify import route_notifications
 from .shutdown import complete_shutdown_on_exit
 from .starting import hold_requests_while_starting
-from .subscriptions import index_subscriptions_by_parent
 from .tinydb import write_tinydb_files_atomically
 from .types import register_types
 
@@ -43,7 +43,7 @@ def check_policy_files(base_directory: str) -> None:
 
 def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None:
     """Register both types, the access fixes, NOTIFY routing, the start-up, shutdown
-    and crash fixes, and the subscription index; safe to call twice."""
+    and crash fixes, and the database indexes; safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
     check_bodies({protocol.campaign.type_name, protocol.announced.type_name})
     install_access(protocol)
@@ -51,4 +51,4 @@ def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None
     complete_shutdown_on_exit()
     hold_requests_while_starting()
     write_tinydb_files_atomically()
-    index_subscriptions_by_parent()
+    index_tinydb_lookups()
