@@ -1,7 +1,7 @@
 """Indexes for ACME's TinyDB binding, so that its hot lookups stop scanning whole tables.
 
 ACME's TinyDB binding (memory and file databases) answers every lookup that is not by
-resource ID by scanning a whole table. Two such scans run per request of a campaign,
+resource ID by scanning a whole table. Such scans run for every request of a campaign,
 and a campaign makes O(N) requests, so each made a campaign over N targets O(N²):
 
 - subscriptions by parent: on every CREATE, UPDATE and RETRIEVE, ACME asks for the
@@ -13,6 +13,9 @@ and a campaign makes O(N) requests, so each made a campaign over N targets O(N²
   `<group>` (`GroupManager.handleDeleteEvent`); a campaign deletes N subscriptions.
   Other lookups by type (`<notificationTargetPolicy>`, `<timeSyncBeacon>`, counts of
   children of a type) took the same scan.
+- resources by CSE-ID and AE-ID: ACME finds its own `<CSEBase>` by its CSE-ID
+  (`getCSE()`, e.g. for every NOTIFY it sends to a local resource), and the HTTP binding
+  looks up the originator's AE or CSE by AE-ID and CSE-ID for many responses.
 
 Here the binding keeps an index per table, field value -> document IDs in the order
 they were written, built from the table on first use and kept in step by the methods
@@ -29,6 +32,16 @@ from typing import Any
 
 from acmecse.plugins.database.TinyDBBinding import TinyDBBinding
 
+RESOURCE_FIELDS = ("ty", "csi", "aei")
+"""The resource fields ACME looks resources up by (besides the ID)."""
+
+_UNINDEXABLE = object()
+"""The key of documents whose field holds a value no lookup asks for (a list, a dict)."""
+
+
+def _indexable(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float))
+
 
 class FieldIndex:
     """Document IDs of one table by the value of one field, each value's in write order."""
@@ -43,8 +56,10 @@ class FieldIndex:
 
     def put(self, doc_id: str, value: Any) -> bool:
         """Add a new document at the end; False if it is known with another value (ACME
-        never changes a resource's type or a subscription's parent; the index must then
-        be built anew)."""
+        never changes a resource's type, CSE-ID or AE-ID, nor a subscription's parent;
+        the index must then be built anew)."""
+        if not _indexable(value):
+            value = _UNINDEXABLE
         if doc_id in self.value:
             return self.value[doc_id] == value
         self.value[doc_id] = value
@@ -60,8 +75,14 @@ class FieldIndex:
         if not ids:
             del self.ids[value]
 
+    def count(self, value: Any) -> int:
+        """How many documents `documents(value)` reads."""
+        return len(self.ids.get(value, ())) if _indexable(value) else len(self.value)
+
     def documents(self, value: Any) -> list[Any]:
-        """The stored documents whose field has `value`."""
+        """The stored documents whose field equals `value`."""
+        if not _indexable(value):
+            return [document for document in self.table if document.get(self.field) == value]
         found = (self.table.get(doc_id=doc_id) for doc_id in self.ids.get(value, ()))
         return [document for document in found if document is not None]
 
@@ -93,7 +114,7 @@ def _record(table: Any, field: str, doc_ids: Iterable[str]) -> None:
 
 
 def index_tinydb_lookups() -> None:
-    """Give the binding its subscription index by parent and resource index by type; once."""
+    """Give the binding its subscription index by parent and its resource indexes; once."""
     binding = TinyDBBinding
     if getattr(binding.searchSubscriptionReprs, "_swc_wrapped", False):
         return
@@ -101,11 +122,8 @@ def index_tinydb_lookups() -> None:
     upsert_subscription = binding.upsertSubscriptionRepr
     remove_subscription = binding.removeSubscriptionRepr
     insert, upsert, update = binding.insertResource, binding.upsertResource, binding.updateResource
-    delete, search_resources, has_resource = (
-        binding.deleteResource,
-        binding.searchResources,
-        binding.hasResource,
-    )
+    delete, search_resources = binding.deleteResource, binding.searchResources
+    has_resource = binding.hasResource
     by_fragment, purge = binding.searchByFragment, binding.purgeDB
 
     def searchSubscriptionReprs(self, ri=None, pi=None):  # noqa: N802 - ACME's names
@@ -130,7 +148,8 @@ def index_tinydb_lookups() -> None:
         def written(self, resource, ri):
             done = write(self, resource, ri)
             with self.lockResources:
-                _record(self.tabResources, "ty", [ri])
+                for field in RESOURCE_FIELDS:
+                    _record(self.tabResources, field, [ri])
             return done
 
         written.__name__ = write.__name__
@@ -139,34 +158,47 @@ def index_tinydb_lookups() -> None:
     def deleteResource(self, ri):  # noqa: N802
         delete(self, ri)
         with self.lockResources:
-            _index(self.tabResources, "ty").drop(ri)
+            for field in RESOURCE_FIELDS:
+                _index(self.tabResources, field).drop(ri)
 
-    def of_type(self, ty, accept=lambda document: True):
+    def having(self, fields, accept=None):
+        """The resources with these values of indexed fields (read by the index of the
+        field with the fewest), that `accept` takes."""
         with self.lockResources:
-            found = _index(self.tabResources, "ty").documents(ty)
-        return [document for document in found if accept(document)]
+            indexes = [(_index(self.tabResources, field), value) for field, value in fields]
+            index, value = min(indexes, key=lambda pair: pair[0].count(pair[1]))
+            found = index.documents(value)
+        return [document for document in found if accept is None or accept(document)]
 
     def searchResources(self, ri=None, csi=None, srn=None, pi=None, ty=None, aei=None):  # noqa: N802
-        if srn or ri or csi or ty is None:
+        if srn or ri or (pi and ty is None):
             return search_resources(self, ri=ri, csi=csi, srn=srn, pi=pi, ty=ty, aei=aei)
+        if csi:
+            return having(self, [("csi", csi)])
         if pi:
-            return of_type(self, ty, lambda document: document.get("pi") == pi)
-        return of_type(self, ty)
+            return having(self, [("ty", ty)], lambda document: document.get("pi") == pi)
+        if ty is not None:
+            return having(self, [("ty", ty)])
+        if aei:
+            return having(self, [("aei", aei)])
+        return []
 
     def hasResource(self, ri=None, srn=None, ty=None):  # noqa: N802
         if srn or ri or ty is None:
             return has_resource(self, ri=ri, srn=srn, ty=ty)
-        return bool(of_type(self, ty))
+        return bool(having(self, [("ty", ty)]))
 
     def searchByFragment(self, dct):  # noqa: N802
-        if "ty" not in dct:
+        fields = [(field, dct[field]) for field in RESOURCE_FIELDS if field in dct]
+        if not fields:
             return by_fragment(self, dct)
-        return of_type(self, dct["ty"], self.resourceQuery.fragment(dct))
+        return having(self, fields, self.resourceQuery.fragment(dct))
 
     def purgeDB(self):  # noqa: N802
         purge(self)
         with self.lockResources:
-            _indexes.pop((id(self.tabResources), "ty"), None)
+            for field in RESOURCE_FIELDS:
+                _indexes.pop((id(self.tabResources), field), None)
         with self.lockSubscriptions:
             _indexes.pop((id(self.tabSubscriptions), "pi"), None)
 

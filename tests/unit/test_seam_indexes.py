@@ -23,7 +23,7 @@ from acme_swc_plugin.seam.indexes import index_tinydb_lookups
 index_tinydb_lookups()
 
 PARENTS = ["swr1", "swr2", "nod3", "cb"]
-TYPES = [9, 13, 23, 67]
+TYPES = [2, 5, 9, 16, 67]
 TABLES = (
     "tabResources tabIdentifiers tabChildResources tabStructuredIDs tabSubscriptions "
     "tabBatchNotifications tabStatistics tabActions tabRequests tabSchedules tabOriginators"
@@ -128,7 +128,13 @@ def test_a_new_table_gets_a_new_index() -> None:
 
 
 def resource(ri, ty, pi, lbl):
-    return {"ri": ri, "ty": ty, "pi": pi, "lbl": [lbl], "mid": [f"r{lbl}"]}
+    """A resource; CSEs (5, 16) have a CSE-ID, AEs (2) an AE-ID, each from few values."""
+    document = {"ri": ri, "ty": ty, "pi": pi, "lbl": [lbl], "mid": [f"r{lbl}"]}
+    if ty in (5, 16):
+        document["csi"] = f"/id-{lbl}"
+    if ty == 2:
+        document["aei"] = [f"C{lbl}"] if lbl == "3" else f"C{lbl}"  # a list: not indexable
+    return document
 
 
 resource_steps = st.lists(
@@ -138,7 +144,7 @@ resource_steps = st.lists(
             st.sampled_from(IDS),
             st.sampled_from(TYPES),
             st.sampled_from(PARENTS),
-            st.sampled_from(["1", "2"]),
+            st.sampled_from(["1", "2", "3"]),
         ),
         st.tuples(st.just("delete"), st.sampled_from([*IDS, "r9"])),
         st.tuples(st.just("purge")),
@@ -171,8 +177,8 @@ def write(db, step) -> None:
 @given(before=resource_steps, after=resource_steps)
 def test_resources_by_type_match_a_scan_of_the_table(before, after) -> None:
     db = binding()
-    for ri, ty in (("old1", 9), ("old2", 67), ("old3", 9)):
-        db.tabResources.insert({"ri": ri, "ty": ty, "pi": "cb"})  # before the index existed
+    for ri, ty in (("old1", 9), ("old2", 67), ("old3", 5)):
+        db.tabResources.insert(resource(ri, ty, "cb", "1"))  # before the index existed
 
     for step in (*before, ("check",), *after):
         write(db, step)
@@ -188,6 +194,12 @@ def test_resources_by_type_match_a_scan_of_the_table(before, after) -> None:
                 assert pairs(TinyDBBinding.searchResources(db, pi=pi, ty=ty)) == scan(
                     db.tabResources, lambda d, ty=ty, pi=pi: d.get("ty") == ty and d["pi"] == pi
                 )
+        for lbl in ("1", "2", "3"):
+            for field, value in (("csi", f"/id-{lbl}"), ("aei", f"C{lbl}"), ("aei", [f"C{lbl}"])):
+                fragment = {field: value}
+                expected = pairs(db.tabResources.search(Query().fragment(fragment)))
+                assert pairs(TinyDBBinding.searchByFragment(db, fragment)) == expected
+                assert pairs(TinyDBBinding.searchResources(db, **fragment)) == expected
 
 
 def test_lookups_by_id_and_other_fields_are_acme_s_own() -> None:
