@@ -52,14 +52,32 @@ class StatusWriter:
             if run.flush_pending:
                 return
             run.flush_pending = True
-            delay = max(self.interval, WRITE_SPACING * run.write_cost)
+            run.write_due = time.monotonic() + max(self.interval, WRITE_SPACING * run.write_cost)
+            run.write_token += 1
+            token = run.write_token
+        self._schedule(run, token)
+
+    def _schedule(self, run: Run, token: int) -> None:
+        delay = max(0.0, run.write_due - time.monotonic())
         BackgroundWorkerPool.newActor(
-            self.flush, delay=delay, name=f"swc_write_{run.ri}", data=run
+            self._due, delay=delay, name=f"swc_write_{run.ri}", data=(run, token)
         ).start()
 
-    def flush(self, run: Run = None, _data: Run | None = None) -> None:
+    def _due(self, _data: tuple[Run, int]) -> None:
+        """The write's time has come, or ACME's actor fired early (its worker queue can
+        run a later actor when an earlier one is queued meanwhile): then wait again."""
+        run, token = _data
+        with run.lock:
+            if token != run.write_token:
+                return  # a later request scheduled its own write
+            early = run.flush_pending and time.monotonic() < run.write_due
+        if early:
+            self._schedule(run, token)
+        else:
+            self.flush(run)
+
+    def flush(self, run: Run) -> None:
         """Write the run's current statuses if they changed since the last write."""
-        run = run or _data
         with run.lock:
             run.flush_pending = False
             if run.cancelled or not (run.ledger.dirty or run.force_write):
