@@ -27,7 +27,6 @@ its own), are unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from acmecse.plugins.database.TinyDBBinding import TinyDBBinding
@@ -100,17 +99,16 @@ def _index(table: Any, field: str) -> FieldIndex:
     return index
 
 
-def _record(table: Any, field: str, doc_ids: Iterable[str]) -> None:
-    """Bring the index up to date with the stored documents `doc_ids`; the caller holds
-    the table's lock."""
-    index = _index(table, field)
-    for doc_id in doc_ids:
-        stored = table.get(doc_id=doc_id)
+def _record(table: Any, fields: tuple[str, ...], doc_id: str) -> None:
+    """Bring the table's indexes of `fields` up to date with the stored document `doc_id`
+    (read once); the caller holds the table's lock."""
+    stored = table.get(doc_id=doc_id)
+    for field in fields:
+        index = _index(table, field)
         if stored is None:
             index.drop(doc_id)
         elif not index.put(doc_id, stored.get(field)):
             del _indexes[(id(table), field)]
-            return
 
 
 def index_tinydb_lookups() -> None:
@@ -135,7 +133,7 @@ def index_tinydb_lookups() -> None:
     def upsertSubscriptionRepr(self, subscription, ri):  # noqa: N802
         done = upsert_subscription(self, subscription, ri)
         with self.lockSubscriptions:
-            _record(self.tabSubscriptions, "pi", [ri])
+            _record(self.tabSubscriptions, ("pi",), ri)
         return done
 
     def removeSubscriptionRepr(self, ri):  # noqa: N802
@@ -148,8 +146,7 @@ def index_tinydb_lookups() -> None:
         def written(self, resource, ri):
             done = write(self, resource, ri)
             with self.lockResources:
-                for field in RESOURCE_FIELDS:
-                    _record(self.tabResources, field, [ri])
+                _record(self.tabResources, RESOURCE_FIELDS, ri)
             return done
 
         written.__name__ = write.__name__
