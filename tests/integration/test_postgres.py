@@ -92,7 +92,7 @@ def test_run_on_postgresql_keeps_the_resources(
     rsc, body = client.retrieve("/~/id-in/cse-in/keeper", ae_id)
 
     assert rsc == 2000 and body["m2m:ae"]["aei"] == ae_id
-    assert second.signal(signal.SIGINT) == 0
+    assert second.signal(signal.SIGINT) == 0, "".join(second.output)
 
 
 def test_run_says_what_to_check_when_the_server_is_unreachable(tmp_path: Path, run_command) -> None:
