@@ -152,7 +152,7 @@ class CampaignEngine:
         if self.settings.start_delay <= 0:
             self._submit(self.consider, campaign_ri)
             return
-        # The ticker starts it: ACME's one-shot workers can fire early under load.
+        # The ticker starts it, as it serves every other deadline of the engine.
         with self._guard:
             self._delayed[campaign_ri] = time.time() + self.settings.start_delay
 

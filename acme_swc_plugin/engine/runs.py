@@ -51,10 +51,6 @@ class Run:
     finished: bool = False
     write_cost: float = 0.0
     """CPU seconds the last write of the campaign took (it grows with the targets)."""
-    write_due: float = 0.0
-    """When (time.monotonic()) the pending coalesced write is due."""
-    write_token: int = 0
-    """Counts scheduled writes; an actor of an earlier one does nothing."""
 
     def add_subscription(self, target: str, subscription_id: str) -> None:
         """Route `subscription_id`'s notifications to `target`; the next write records it."""

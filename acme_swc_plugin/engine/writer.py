@@ -52,29 +52,14 @@ class StatusWriter:
             if run.flush_pending:
                 return
             run.flush_pending = True
-            run.write_due = time.monotonic() + max(self.interval, WRITE_SPACING * run.write_cost)
-            run.write_token += 1
-            token = run.write_token
-        self._schedule(run, token)
-
-    def _schedule(self, run: Run, token: int) -> None:
-        delay = max(0.0, run.write_due - time.monotonic())
+            delay = max(self.interval, WRITE_SPACING * run.write_cost)
         BackgroundWorkerPool.newActor(
-            self._due, delay=delay, name=f"swc_write_{run.ri}", data=(run, token)
+            self._due, delay=delay, name=f"swc_write_{run.ri}", data=run
         ).start()
 
-    def _due(self, _data: tuple[Run, int]) -> None:
-        """The write's time has come, or ACME's actor fired early (its worker queue can
-        run a later actor when an earlier one is queued meanwhile): then wait again."""
-        run, token = _data
-        with run.lock:
-            if token != run.write_token:
-                return  # a later request scheduled its own write
-            early = run.flush_pending and time.monotonic() < run.write_due
-        if early:
-            self._schedule(run, token)
-        else:
-            self.flush(run)
+    def _due(self, _data: Run) -> None:
+        """ACME's actor callback (ACME passes `data` as `_data`)."""
+        self.flush(_data)
 
     def flush(self, run: Run) -> None:
         """Write the run's current statuses if they changed since the last write."""

@@ -47,6 +47,9 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.searchResources"),
     ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.hasResource"),
     ("acmecse.plugins.database.TinyDBBinding", "TinyDBBinding.searchByFragment"),
+    ("acmecse.helpers.BackgroundWorker", "BackgroundWorkerPool._execQueue"),
+    ("acmecse.helpers.BackgroundWorker", "BackgroundWorkerPool._startTimer"),
+    ("acmecse.helpers.BackgroundWorker", "_utcTime"),
     ("acmecse.resources.AnnounceableResource", "AnnounceableResource"),
     ("acmecse.resources.AnnouncedResource", "AnnouncedResource"),
 )
