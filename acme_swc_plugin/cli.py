@@ -451,9 +451,9 @@ def _supervise(command: list[str], endpoint: CSEEndpoint, base: Path) -> int:
         return 128 - status
     echo.join(1.0)  # the last lines, STOPPED_LINE among them, are read after the exit
     if status == 1 and signals_seen and stopped.is_set():
-        # ACME waits for its RUNNING state after printing STARTED_LINE; an interrupt in
-        # that short wait makes it report "did not start" and exit 1, after a complete
-        # shutdown. The stop asked for has happened, so it is not reported as a failure.
+        # ACME's main thread polls every 10 ms for the RUNNING state that a worker sets
+        # before printing STARTED_LINE; an interrupt in that poll makes ACME report "did
+        # not start" and exit 1 after a complete shutdown. The stop asked for happened.
         status = 0
     if not ready.is_set() and not signals_seen:
         print(f"ACME stopped during start-up; see the log in {base / 'logs'}", file=sys.stderr)
