@@ -9,6 +9,7 @@ stops both CSEs by PID. With the plugin, both CSEs load it and the simulated dev
 agent, and `tests/acme/testSWC.py` runs along with ACME's suites.
 
     python tests/acme_suite.py /path/to/ACME-oneM2M-CSE/tests [--stock] [suite ...]
+        [--log-level debug] [--keep DIR]
 
 The runner's exit status is returned; its summary table is ACME's own.
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from cse import CSEProcess
 
-from acme_swc_plugin import layout
+from acme_swc_plugin import cli, layout
 
 IN_PORT, MN_PORT = 8080, 8081
 SUITE_FILE = Path(__file__).parent / "acme" / "testSWC.py"
@@ -63,14 +64,27 @@ def prepared_suite(acme_tests: Path, work: Path, with_plugin: bool) -> Path:
     return suite
 
 
-def start_cses(work: Path, with_plugin: bool, started: list[CSEProcess]) -> None:
+def start_cses(
+    work: Path, with_plugin: bool, started: list[CSEProcess], log_level: str = "info"
+) -> None:
     """Start the IN- and the MN-CSE; `started` holds each as soon as it runs, so that
     the caller stops what started also when a later step fails."""
+    # ACME keeps ten log files of 100 kB by default: too little for a debug log of a run.
+    logging = {"basic.config": {"logLevel": log_level}, "logging": {"size": 100_000_000}}
     infrastructure = CSEProcess(
-        work / "in", port=IN_PORT, upper_tester=True, settings=IN_SETTINGS, agent=True
+        work / "in",
+        port=IN_PORT,
+        upper_tester=True,
+        settings={**IN_SETTINGS, **logging},
+        agent=True,
     )
     middle = CSEProcess(
-        work / "mn", cse_type="MN", registrar_port=IN_PORT, port=MN_PORT, agent=True
+        work / "mn",
+        cse_type="MN",
+        registrar_port=IN_PORT,
+        port=MN_PORT,
+        agent=True,
+        settings=logging,
     )
     for cse in (infrastructure, middle):
         if not with_plugin:
@@ -94,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("acme_tests", type=Path, help="the tests/ folder of an ACME checkout")
     parser.add_argument("--stock", action="store_true", help="CSEs without the plugin")
     parser.add_argument("suites", nargs="*", help="suites to run (default: all but testLoad)")
+    parser.add_argument("--log-level", default="info", choices=cli.LOG_LEVELS)
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="copy the CSEs' runtime folders (logs) here"
+    )
     options = parser.parse_intermixed_args(argv)
     if not (options.acme_tests / "runTests.py").is_file():
         parser.error(f"{options.acme_tests} has no runTests.py")
@@ -106,12 +124,15 @@ def main(argv: list[str] | None = None) -> int:
         suite = prepared_suite(options.acme_tests, work, not options.stock)
         cses: list[CSEProcess] = []
         try:
-            start_cses(work, not options.stock, cses)
+            start_cses(work, not options.stock, cses, options.log_level)
             command = [sys.executable, "runTests.py", "--no-failfast", *options.suites]
             return subprocess.run(command, cwd=suite, stdin=subprocess.DEVNULL).returncode
         finally:
             for cse in reversed(cses):
                 cse.close()
+            if options.keep:
+                for cse in cses:
+                    shutil.copytree(cse.base_dir, options.keep / cse.base_dir.name)
 
 
 if __name__ == "__main__":
