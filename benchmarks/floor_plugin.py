@@ -22,9 +22,10 @@ Triggers, each a `<container>` created under the CSEBase by the benchmark:
 - `floor-go`: starts the work; when every target is done it writes
   `{"done": <epoch seconds>, "targets": N, "failed": [...]}` into the file.
 
-The floor's CSE runs the same ACME as the plugin's: with the TinyDB indexes of
-`acme_swc_plugin.seam.indexes`, so that plugin/floor compares the plugin's logic, not
-ACME with and without the indexes.
+The floor's CSE runs the same ACME as the plugin's: with the seam's fixes that change
+what ACME's own resource work costs (the TinyDB indexes of `seam/indexes.py`, the
+worker queue of `seam/workers.py`, the policy reads of `seam/validation.py`), so that
+plugin/floor compares the plugin's logic, not ACME with and without those fixes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from acmecse.runtime.Logging import Logging as L
 from acmecse.runtime.PluginSupport import plugin, requires, start, stop
 
 from acme_swc_plugin.seam.indexes import index_tinydb_lookups
+from acme_swc_plugin.seam.validation import select_policy_fields_directly
+from acme_swc_plugin.seam.workers import run_workers_when_due
 
 ADMIN = "CAdmin"
 SINK = "floor-sink"
@@ -150,9 +153,10 @@ class FloorBenchmarkPlugin:
 
     @start
     def start(self) -> None:
-        # The same ACME as the campaign plugin's CSE: with the seam's TinyDB indexes, the
-        # one part of the seam that changes what ACME's own resource work costs.
+        # The same ACME as the campaign plugin's CSE (see the module's docstring).
         index_tinydb_lookups()
+        run_workers_when_due()
+        select_policy_fields_directly()
         plugin_self = self
         original = CNT.handleNotification
         FloorBenchmarkPlugin._original_handler = original

@@ -50,6 +50,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("acmecse.helpers.BackgroundWorker", "BackgroundWorkerPool._execQueue"),
     ("acmecse.helpers.BackgroundWorker", "BackgroundWorkerPool._startTimer"),
     ("acmecse.helpers.BackgroundWorker", "_utcTime"),
+    ("acmecse.etc.Types", "AttributePolicy.select"),
     ("acmecse.resources.AnnounceableResource", "AnnounceableResource"),
     ("acmecse.resources.AnnouncedResource", "AnnouncedResource"),
 )

@@ -15,6 +15,7 @@ from .shutdown import complete_shutdown_on_exit
 from .starting import hold_requests_while_starting
 from .tinydb import write_tinydb_files_atomically
 from .types import register_types
+from .validation import select_policy_fields_directly
 from .workers import run_workers_when_due
 
 
@@ -44,7 +45,8 @@ def check_policy_files(base_directory: str) -> None:
 
 def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None:
     """Register both types, the access fixes, NOTIFY routing, the start-up, shutdown
-    and crash fixes, the database indexes and the worker queue fix; safe to call twice."""
+    and crash fixes, the database indexes, and the worker queue and validation fixes;
+    safe to call twice."""
     register_types(protocol, campaign_cls, announced_cls)
     check_bodies({protocol.campaign.type_name, protocol.announced.type_name})
     install_access(protocol)
@@ -54,3 +56,4 @@ def install(protocol: Protocol, campaign_cls: type, announced_cls: type) -> None
     write_tinydb_files_atomically()
     index_tinydb_lookups()
     run_workers_when_due()
+    select_policy_fields_directly()
