@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,20 @@ ADMIN = "CAdmin"
 
 class ChildError(RuntimeError):
     """A CSE did not start, register or stop in time; the message says where its log is."""
+
+
+_interrupted = threading.Event()
+
+
+def interrupt(_signum: int, _frame) -> None:
+    """Signal handler for a tool that starts children: a stop the tool must not miss.
+
+    A KeyboardInterrupt raised while `subprocess.Popen` forks is raised inside Python's
+    after-fork hooks, which swallow it ("Exception ignored in ... _releaseLock"); the
+    handler also records it, and `CSEChild.launch` raises it again after the fork.
+    """
+    _interrupted.set()
+    raise KeyboardInterrupt
 
 
 def free_port() -> int:
@@ -107,6 +122,8 @@ class CSEChild:
                 preexec_fn=restore_default_sigint,
                 process_group=0,
             )
+        if _interrupted.is_set():
+            raise KeyboardInterrupt
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         """Wait until ACME started and its CSEBase answers; ChildError otherwise."""

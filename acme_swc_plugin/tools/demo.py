@@ -32,7 +32,7 @@ from rich.console import Console
 
 from ..core.status import success_status
 from . import view
-from .children import ADMIN, ChildError, CSEChild
+from .children import ADMIN, ChildError, CSEChild, interrupt
 from .onem2m import Client, CSEUnreachable
 from .package_server import PackageServer, build_package
 from .status import CAMPAIGN_TYPE
@@ -86,7 +86,7 @@ def command(options: Options, screen: Console | None = None) -> int:
         return 1
     work = options.directory or Path(tempfile.mkdtemp(prefix="acme-swc-demo-"))
     work.mkdir(parents=True, exist_ok=True)
-    previous_term = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     scene = Scene()
     status = 1
     try:
@@ -99,7 +99,8 @@ def command(options: Options, screen: Console | None = None) -> int:
     except (DemoError, ChildError, CSEUnreachable) as e:
         screen.print(f"[red]The demo failed:[/red] {e}")
     finally:
-        signal.signal(signal.SIGTERM, previous_term)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
     if status == 0 and options.directory is None:
         shutil.rmtree(work, ignore_errors=True)
@@ -291,7 +292,3 @@ def _stop_children(scene: Scene, screen) -> None:
             scene.children[0].stop()
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _interrupt(_signum, _frame) -> None:
-    raise KeyboardInterrupt
