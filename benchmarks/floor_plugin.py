@@ -23,8 +23,8 @@ Triggers, each a `<container>` created under the CSEBase by the benchmark:
   `{"done": <epoch seconds>, "targets": N, "failed": [...]}` into the file.
 
 The floor's CSE runs the same ACME as the plugin's: with the seam's fixes that change
-what ACME's own resource work costs (the TinyDB indexes of `seam/indexes.py`, the
-worker queue of `seam/workers.py`, the policy reads of `seam/validation.py`), so that
+what ACME's own resource work costs (`seam.install.lower_acmes_costs`: the TinyDB
+indexes, the worker queue, the attribute policy reads), so that
 plugin/floor compares the plugin's logic, not ACME with and without those fixes.
 """
 
@@ -44,9 +44,7 @@ from acmecse.runtime.EventManager import EventData, eventHandler, eventManager, 
 from acmecse.runtime.Logging import Logging as L
 from acmecse.runtime.PluginSupport import plugin, requires, start, stop
 
-from acme_swc_plugin.seam.indexes import index_tinydb_lookups
-from acme_swc_plugin.seam.validation import select_policy_fields_directly
-from acme_swc_plugin.seam.workers import run_workers_when_due
+from acme_swc_plugin.seam.install import lower_acmes_costs
 
 ADMIN = "CAdmin"
 SINK = "floor-sink"
@@ -154,9 +152,7 @@ class FloorBenchmarkPlugin:
     @start
     def start(self) -> None:
         # The same ACME as the campaign plugin's CSE (see the module's docstring).
-        index_tinydb_lookups()
-        run_workers_when_due()
-        select_policy_fields_directly()
+        lower_acmes_costs()
         plugin_self = self
         original = CNT.handleNotification
         FloorBenchmarkPlugin._original_handler = original
